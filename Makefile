@@ -1,0 +1,71 @@
+# member_migration: `make demo` runs the whole job, `make test` runs every test.
+# Both set themselves up (virtual environment, install, profile, warehouse).
+# With PGHOST set, every step uses that PostgreSQL instead of the embedded one.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+MM := $(BIN)/member-migration
+DEMO_DIR ?= .demo
+DEMO_PERSONS ?= 100000
+DEMO_SEED ?= 42
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test lint fmt pytest docs docs-serve report clean help
+
+help:
+	@echo "make setup   virtual environment, install, profiles.yml"
+	@echo "make demo    warehouse + generate + load + dbt build + docs + report"
+	@echo "make test    lint + every test (pytest drives dbt against a real PostgreSQL)"
+	@echo "make lint    ruff (lint + format check) and sqlfluff"
+	@echo "make docs    generate the dbt docs site and serve it on 127.0.0.1:8080"
+	@echo "make clean   stop the warehouse and remove every generated file"
+
+setup: $(STAMP) profiles.yml
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+profiles.yml: profiles.yml.example
+	cp profiles.yml.example profiles.yml
+
+demo: setup
+	$(MM) warehouse start
+	@if [ ! -f "$(DEMO_DIR)/package/pos_member_card.csv" ]; then \
+		$(MM) generate --out "$(DEMO_DIR)/package" --persons $(DEMO_PERSONS) --seed $(DEMO_SEED); \
+	else echo "Demo package already generated: $(DEMO_DIR)/package"; fi
+	$(MM) load "$(DEMO_DIR)/package"
+	$(MM) dbt seed
+	$(MM) dbt build
+	$(MM) dbt docs generate
+	@echo
+	@echo "Done."
+	@echo "  warehouse:  $$($(MM) warehouse status | tail -n 1 || true)"
+	@echo "  docs site:  target/index.html (make docs serves it on http://127.0.0.1:8080)"
+	@echo "  psql:       psql $$($(BIN)/python -c 'from member_migration.config import connection_settings as c; print(c().url())')"
+
+lint: setup
+	$(BIN)/ruff check src tests/python
+	$(BIN)/ruff format --check src tests/python
+	$(BIN)/sqlfluff lint models macros tests analyses snapshots
+
+fmt: setup
+	$(BIN)/ruff check --fix src tests/python
+	$(BIN)/ruff format src tests/python
+
+pytest: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+docs: setup
+	$(MM) dbt docs generate
+	$(MM) dbt docs serve --host 127.0.0.1 --port 8080 --no-browser
+
+clean:
+	-@[ -x $(MM) ] && $(MM) warehouse stop || true
+	rm -rf $(VENV) .warehouse target logs $(DEMO_DIR) .bench profiles.yml .pytest_cache .ruff_cache

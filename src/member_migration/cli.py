@@ -1,0 +1,187 @@
+"""The ``member-migration`` command line: a thin layer over the package's modules."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from member_migration import config
+
+app = typer.Typer(
+    help="Migrate three legacy member systems into one canonical member mart, nothing lost.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+warehouse_app = typer.Typer(help="The embedded PostgreSQL warehouse.", no_args_is_help=True)
+app.add_typer(warehouse_app, name="warehouse")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def _setup(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err_console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+# -- warehouse ---------------------------------------------------------------------------------
+@warehouse_app.command("start")
+def warehouse_start() -> None:
+    """Start the embedded warehouse (idempotent) and print how to connect."""
+    from member_migration.warehouse import WarehouseError, default_warehouse
+
+    if config.uses_external_server():
+        console.print(f"PGHOST is set: using {config.connection_settings().url()}; nothing to start.")
+        return
+    wh = default_warehouse()
+    try:
+        started = wh.start()
+    except WarehouseError as exc:
+        _fail(str(exc))
+    state = "started" if started else "already running"
+    console.print(f"Embedded warehouse {state}: {wh.status().url}", soft_wrap=True)
+
+
+@warehouse_app.command("stop")
+def warehouse_stop() -> None:
+    """Stop the embedded warehouse (its data stays until `make clean`)."""
+    from member_migration.warehouse import WarehouseError, default_warehouse
+
+    wh = default_warehouse()
+    try:
+        stopped = wh.stop()
+    except WarehouseError as exc:
+        _fail(str(exc))
+    console.print("Embedded warehouse stopped." if stopped else "Embedded warehouse was not running.")
+
+
+@warehouse_app.command("status")
+def warehouse_status() -> None:
+    """Say whether the warehouse runs and print its connection string."""
+    from member_migration.warehouse import default_warehouse
+
+    if config.uses_external_server():
+        console.print(f"PGHOST is set: {config.connection_settings().url()}")
+        return
+    status = default_warehouse().status()
+    table = Table(show_header=False, box=None)
+    table.add_row("running", "yes" if status.running else "no")
+    table.add_row("pid", str(status.pid or "-"))
+    table.add_row("url", status.url)
+    table.add_row("socket", str(status.socket_dir))
+    table.add_row("data", str(status.data_dir))
+    console.print(table)
+    if not status.running:
+        raise typer.Exit(3)
+
+
+# -- generate ----------------------------------------------------------------------------------
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the export package to.")],
+    persons: Annotated[int, typer.Option(help="Number of persons behind the records.")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes.")] = 42,
+    delta_of: Annotated[
+        Path | None, typer.Option("--delta-of", help="Write a delta package against this base.")
+    ] = None,
+) -> None:
+    """Write a synthetic export package (and its ground truth in OUT.truth/)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from member_migration.generator import generate_package
+
+    with Progress(
+        TextColumn("generating"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} persons"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("persons", total=persons)
+        summary = generate_package(
+            out, persons=persons, seed=seed, delta_of=delta_of,
+            progress=lambda done: bar.update(task, completed=done),
+        )
+    table = Table(title=f"Export package {out}")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    for name, rows in sorted(summary.rows_per_file.items()):
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+    console.print(f"Ground truth: {summary.truth_dir}")
+
+
+# -- load --------------------------------------------------------------------------------------
+@app.command()
+def load(
+    package: Annotated[Path, typer.Argument(help="Export package folder.")],
+) -> None:
+    """Load one export package into schema raw as a new batch."""
+    from member_migration.loader import LoadError, load_package
+    from member_migration.warehouse import WarehouseError, ensure_warehouse
+
+    try:
+        settings = ensure_warehouse()
+        summary = load_package(settings.conninfo(), package, progress=sys.stderr.isatty())
+    except (LoadError, WarehouseError) as exc:
+        _fail(str(exc))
+    table = Table(title=f"Load of {package}")
+    headers, rows = summary.as_rows()
+    for header in headers:
+        table.add_column(header)
+    for row in rows:
+        table.add_row(*[str(v) for v in row])
+    console.print(table)
+    console.print(summary.message())
+
+
+# -- dbt ---------------------------------------------------------------------------------------
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def dbt(ctx: typer.Context) -> None:
+    """Run dbt against the warehouse, starting the embedded one on demand.
+
+    Example: member-migration dbt build --vars '{as_of_date: "2026-06-30"}'
+    """
+    from member_migration.warehouse import WarehouseError, ensure_warehouse
+
+    try:
+        settings = ensure_warehouse()
+    except WarehouseError as exc:
+        _fail(str(exc))
+    env = {**os.environ, **settings.env()}
+    root = config.project_root()
+    args = list(ctx.args)
+    if "--profiles-dir" not in args:
+        args += ["--profiles-dir", str(root)]
+    dbt_exe = Path(sys.executable).with_name("dbt")
+    result = subprocess.run([str(dbt_exe), *args], cwd=root, env=env)
+    raise typer.Exit(result.returncode)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
