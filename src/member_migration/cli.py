@@ -49,7 +49,9 @@ def warehouse_start() -> None:
     from member_migration.warehouse import WarehouseError, default_warehouse
 
     if config.uses_external_server():
-        console.print(f"PGHOST is set: using {config.connection_settings().url()}; nothing to start.")
+        console.print(
+            f"PGHOST is set: using {config.connection_settings().url()}; nothing to start."
+        )
         return
     wh = default_warehouse()
     try:
@@ -70,7 +72,9 @@ def warehouse_stop() -> None:
         stopped = wh.stop()
     except WarehouseError as exc:
         _fail(str(exc))
-    console.print("Embedded warehouse stopped." if stopped else "Embedded warehouse was not running.")
+    console.print(
+        "Embedded warehouse stopped." if stopped else "Embedded warehouse was not running."
+    )
 
 
 @warehouse_app.command("status")
@@ -98,7 +102,9 @@ def warehouse_status() -> None:
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the export package to.")],
     persons: Annotated[int, typer.Option(help="Number of persons behind the records.")] = 100_000,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes.")] = 42,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same bytes.")
+    ] = 42,
     delta_of: Annotated[
         Path | None, typer.Option("--delta-of", help="Write a delta package against this base.")
     ] = None,
@@ -118,7 +124,10 @@ def generate(
     ) as bar:
         task = bar.add_task("persons", total=persons)
         summary = generate_package(
-            out, persons=persons, seed=seed, delta_of=delta_of,
+            out,
+            persons=persons,
+            seed=seed,
+            delta_of=delta_of,
             progress=lambda done: bar.update(task, completed=done),
         )
     table = Table(title=f"Export package {out}")

@@ -79,9 +79,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
         base = config.connection_settings()
         dbname = f"mm_test_{secrets.token_hex(4)}"
         ensure_database(base.conninfo("postgres"), dbname)
-        settings = config.ConnectionSettings(
-            base.host, base.port, base.user, base.password, dbname
-        )
+        settings = config.ConnectionSettings(base.host, base.port, base.user, base.password, dbname)
         ensure_roles(settings.conninfo())
         wh = Warehouse(settings=settings)
     else:
@@ -150,11 +148,16 @@ class DbtRunner:
         merged_vars = {"as_of_date": TEST_AS_OF_DATE, **(vars or {})}
         cli_args = [
             *args,
-            "--project-dir", str(PROJECT_ROOT),
-            "--profiles-dir", str(PROJECT_ROOT),
-            "--target-path", str(self.target_dir),
-            "--log-path", str(self.target_dir / "logs"),
-            "--vars", _yaml_dict(merged_vars),
+            "--project-dir",
+            str(PROJECT_ROOT),
+            "--profiles-dir",
+            str(PROJECT_ROOT),
+            "--target-path",
+            str(self.target_dir),
+            "--log-path",
+            str(self.target_dir / "logs"),
+            "--vars",
+            _yaml_dict(merged_vars),
         ]
         saved = {k: os.environ.get(k) for k in (env or {})}
         os.environ.update(env or {})

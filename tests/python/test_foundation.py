@@ -9,8 +9,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import Warehouse, run_cli
 
+from conftest import Warehouse, run_cli
 from member_migration import config
 from member_migration.warehouse import EmbeddedWarehouse
 from member_migration.warehouse.embedded import free_port
@@ -118,7 +118,11 @@ def test_connection_rule_defaults_to_the_embedded_warehouse(monkeypatch: pytest.
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("MEMBER_MIGRATION_PORT", "54555")
     settings = config.connection_settings()
-    assert (settings.host, settings.port, settings.dbname) == ("127.0.0.1", 54555, "member_migration")
+    assert (settings.host, settings.port, settings.dbname) == (
+        "127.0.0.1",
+        54555,
+        "member_migration",
+    )
     monkeypatch.setenv("PGHOST", "db.example")
     monkeypatch.setenv("PGDATABASE", "crm")
     settings = config.connection_settings()
@@ -127,8 +131,18 @@ def test_connection_rule_defaults_to_the_embedded_warehouse(monkeypatch: pytest.
 
 def test_every_folder_builds_into_exactly_the_contract_schema(dbt):
     """dbt's own resolution of schemas: each folder lands in its contract schema, no prefix."""
-    result = dbt("ls", "--resource-types", "model", "seed", "snapshot", "--output", "json",
-                 "--output-keys", "original_file_path", "schema")
+    result = dbt(
+        "ls",
+        "--resource-types",
+        "model",
+        "seed",
+        "snapshot",
+        "--output",
+        "json",
+        "--output-keys",
+        "original_file_path",
+        "schema",
+    )
     assert result.success, result.exception
     nodes = [json.loads(line) for line in result.results]
     assert nodes, "the project has no models or seeds"
@@ -153,7 +167,10 @@ def test_seeds_build_into_the_mapping_schema_of_a_real_server(dbt, warehouse: Wa
     }
     assert schemas <= CONTRACT_SCHEMAS | {"raw"}
     assert warehouse.scalar("select count(*) from mapping.tiers") == 5
-    assert warehouse.scalar(
-        "select tier_code from mapping.tier_mapping "
-        "where source_system = 'pos' and legacy_value = '钻石卡'"
-    ) == "T5"
+    assert (
+        warehouse.scalar(
+            "select tier_code from mapping.tier_mapping "
+            "where source_system = 'pos' and legacy_value = '钻石卡'"
+        )
+        == "T5"
+    )

@@ -100,7 +100,14 @@ def _ensure_system_user() -> pwd.struct_passwd:
         return pwd.getpwnam(SERVER_SYSTEM_USER)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", SERVER_SYSTEM_USER],
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "-s",
+                "/usr/sbin/nologin",
+                SERVER_SYSTEM_USER,
+            ],
             check=True,
             capture_output=True,
             text=True,
@@ -347,7 +354,9 @@ def ensure_roles(conninfo: str) -> None:
             exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone()
             if exists:
                 continue
-            with contextlib.suppress(psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+            with contextlib.suppress(
+                psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation
+            ):
                 conn.execute(sql.SQL("create role {} login").format(sql.Identifier(role)))
 
 
