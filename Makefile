@@ -39,13 +39,14 @@ demo: setup
 		$(MM) generate --out "$(DEMO_DIR)/package" --persons $(DEMO_PERSONS) --seed $(DEMO_SEED); \
 	else echo "Demo package already generated: $(DEMO_DIR)/package"; fi
 	$(MM) load "$(DEMO_DIR)/package"
-	$(MM) dbt seed
 	$(MM) dbt build
 	$(MM) dbt docs generate
+	$(MM) report --out target/migration_report.html
 	@echo
 	@echo "Done."
+	@echo "  report:     $(CURDIR)/target/migration_report.html"
 	@echo "  warehouse:  $$($(MM) warehouse status | tail -n 1 || true)"
-	@echo "  docs site:  target/index.html (make docs serves it on http://127.0.0.1:8080)"
+	@echo "  docs site:  $(CURDIR)/target/index.html (make docs serves it on http://127.0.0.1:8080)"
 	@echo "  psql:       psql $$($(BIN)/python -c 'from member_migration.config import connection_settings as c; print(c().url())')"
 
 lint: setup

@@ -163,6 +163,25 @@ def load(
     console.print(summary.message())
 
 
+# -- report ------------------------------------------------------------------------------------
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the HTML report.")] = Path(
+        "target/migration_report.html"
+    ),
+) -> None:
+    """Write the migration report (one self-contained HTML file) from the built warehouse."""
+    from member_migration.report import write_report
+    from member_migration.warehouse import WarehouseError, ensure_warehouse
+
+    try:
+        settings = ensure_warehouse()
+        path = write_report(settings.conninfo(), out)
+    except (RuntimeError, WarehouseError) as exc:
+        _fail(str(exc))
+    console.print(f"Migration report: {path.resolve()}", soft_wrap=True)
+
+
 # -- dbt ---------------------------------------------------------------------------------------
 @app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
