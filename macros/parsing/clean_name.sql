@@ -1,0 +1,32 @@
+{#
+    clean_name(expr): a person's name (member_name, real_name; not nicknames).
+
+    clean_text, then every run of inner spaces (ASCII space, tab, U+00A0, U+3000) becomes one
+    ASCII space, then a space between two CJK ideographs is dropped: 张 伟 -> 张伟,
+    欧阳 娜 娜 -> 欧阳娜娜, Zhang  Wei -> Zhang Wei, 张 Wei stays 张 Wei.
+    CJK ideographs: the unified block U+4E00-U+9FFF, extension A U+3400-U+4DBF, the
+    compatibility block U+F900-U+FAFF and extensions B-H U+20000-U+323AF (rare characters
+    in real names, such as 𠮷).
+#}
+{% macro clean_name(expr) -%}
+    {{ return(adapter.dispatch('clean_name', 'member_migration')(expr)) }}
+{%- endmacro %}
+
+{% macro postgres__clean_name(expr) -%}
+    {%- set ideograph = "[\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\U00020000-\\U000323af]" -%}
+    (
+        select
+            case
+                when name_text.value ~ E'[ \t\u00a0\u3000]'
+                    then regexp_replace(
+                        regexp_replace(name_text.value, E'[ \t\u00a0\u3000]+', ' ', 'g'),
+                        E'(?<={{ ideograph }}) (?={{ ideograph }})', '', 'g'
+                    )
+                else name_text.value
+            end
+        from (
+            select {{ clean_text(expr) }} as value
+            limit all offset 0
+        ) as name_text
+    )
+{%- endmacro %}
