@@ -1,0 +1,70 @@
+{#
+    Validating JSON without failing the query. PostgreSQL 15 has no pg_input_is_valid and no
+    IS JSON predicate, so a small PL/pgSQL function with an exception handler returns the jsonb
+    value, or null when the text is not JSON. The function lives in the staging schema
+    (json_helper_schema()) and is (re)created by the on-run-start hook
+
+        on-run-start:
+          - "{{ create_json_helpers() }}"
+
+    so every dbt invocation that builds models finds it.
+#}
+
+{#- The schema the helper functions live in: the staging layer, which uses them. -#}
+{% macro json_helper_schema() -%}
+    {{- return('staging') -}}
+{%- endmacro %}
+
+
+{#- create_json_helpers(): SQL that creates the helper functions (idempotent). -#}
+{% macro create_json_helpers() -%}
+    {{- return(adapter.dispatch('create_json_helpers', 'member_migration')()) -}}
+{%- endmacro %}
+
+{% macro default__create_json_helpers() -%}
+    {{ exceptions.raise_compiler_error("create_json_helpers is not implemented for " ~ target.type) }}
+{%- endmacro %}
+
+{% macro postgres__create_json_helpers() -%}
+    create schema if not exists {{ json_helper_schema() }};
+    create or replace function {{ json_helper_schema() }}.try_cast_jsonb(value text)
+    returns jsonb
+    language plpgsql
+    immutable
+    parallel safe
+    as $function$
+    begin
+        return value::jsonb;
+    exception
+        when others then
+            return null;
+    end;
+    $function$;
+{%- endmacro %}
+
+
+{#-
+    try_cast_jsonb(expr): the text expression as jsonb, or null when it is missing or not
+    valid JSON. Requires create_json_helpers() to have run in the target database.
+-#}
+{% macro try_cast_jsonb(expr) -%}
+    {{- return(adapter.dispatch('try_cast_jsonb', 'member_migration')(expr)) -}}
+{%- endmacro %}
+
+{% macro default__try_cast_jsonb(expr) -%}
+    {{ exceptions.raise_compiler_error("try_cast_jsonb is not implemented for " ~ target.type) }}
+{%- endmacro %}
+
+{% macro postgres__try_cast_jsonb(expr) -%}
+    {{ json_helper_schema() }}.try_cast_jsonb({{ expr }})
+{%- endmacro %}
+
+
+{#-
+    Operation for a database whose dbt_project.yml does not run the hook yet:
+        dbt run-operation install_json_helpers
+-#}
+{% macro install_json_helpers() -%}
+    {% do run_query(create_json_helpers()) %}
+    {% do log("json helpers installed in schema " ~ json_helper_schema(), info=true) %}
+{%- endmacro %}

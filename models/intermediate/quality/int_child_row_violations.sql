@@ -1,0 +1,213 @@
+{#-
+    One row per rule broken by the winning version of a row of the four child files (points
+    log, transactions, orders, coupons), reject and warn alike, with the severity of the seed
+    quality_rules. The member a child row belongs to is its parent record
+    (member_source_table / member_source_key).
+
+    ORPHAN_REFERENCE: the parent key is missing, or no row of the parent file in any loaded
+    batch holds it (rows the loader rejected were never loaded). PARENT_QUARANTINED: the
+    parent key is loaded but the parent's winning version is quarantined. Rules run on the
+    current state of raw, so a parent arriving in a later batch adopts its children.
+-#}
+{%- set child_tables = [
+    {
+        'source_table': 'pos_points_log',
+        'source_system': 'pos',
+        'model': 'int_pos_points_log_versioned',
+        'key_column': 'log_id',
+        'parent_table': 'pos_member_card',
+        'parent_column': 'card_no',
+        'checks': [
+            ('POINTS_INVALID', 'points_delta', 'points_delta_text', 'is_points_invalid'),
+            ('DATE_INVALID', 'occurred_at', 'occurred_at_text', 'is_occurred_at_invalid'),
+        ],
+    },
+    {
+        'source_table': 'pos_transaction',
+        'source_system': 'pos',
+        'model': 'int_pos_transactions_versioned',
+        'key_column': 'txn_id',
+        'parent_table': 'pos_member_card',
+        'parent_column': 'card_no',
+        'checks': [
+            ('AMOUNT_INVALID', 'amount', 'amount_text', 'is_amount_invalid'),
+            ('DATE_INVALID', 'txn_time', 'txn_time_text', 'is_txn_time_invalid'),
+        ],
+    },
+    {
+        'source_table': 'mall_order',
+        'source_system': 'mall',
+        'model': 'int_mall_orders_versioned',
+        'key_column': 'order_id',
+        'parent_table': 'mall_user',
+        'parent_column': 'user_id',
+        'checks': [
+            ('AMOUNT_INVALID', 'pay_amount', 'pay_amount_text', 'is_amount_invalid'),
+            ('DATE_INVALID', 'order_time', 'order_time_text', 'is_order_time_invalid'),
+        ],
+    },
+    {
+        'source_table': 'mall_coupon',
+        'source_system': 'mall',
+        'model': 'int_mall_coupons_versioned',
+        'key_column': 'coupon_id',
+        'parent_table': 'mall_user',
+        'parent_column': 'user_id',
+        'checks': [
+            ('AMOUNT_INVALID', 'face_value', 'face_value_text', 'is_face_value_invalid'),
+            ('DATE_INVALID', 'issued_at', 'issued_at_text', 'is_issued_at_invalid'),
+            ('DATE_INVALID', 'expire_at', 'expire_at_text', 'is_expire_at_invalid'),
+        ],
+    },
+] -%}
+
+with
+
+{% for child in child_tables -%}
+    {{ child.source_table }}_rows as (
+        select
+            *,
+            '{{ child.source_table }}' as source_table,
+            '{{ child.source_system }}' as source_system,
+            '{{ child.parent_table }}' as parent_table,
+            {{ child.parent_column }} as parent_key
+        from {{ ref(child.model) }}
+        where is_winner
+    ),
+
+{% endfor -%}
+
+pos_cards as (
+    select * from {{ ref('int_pos_member_cards_versioned') }}
+),
+
+mall_users as (
+    select * from {{ ref('int_mall_users_versioned') }}
+),
+
+member_violations as (
+    select * from {{ ref('int_member_row_violations') }}
+),
+
+quality_rules as (
+    select * from {{ ref('quality_rules') }}
+),
+
+-- every parent key held by a row of any loaded batch, whatever became of that row
+loaded_parent_keys as (
+    select distinct
+        'pos_member_card' as parent_table,
+        source_key as parent_key
+    from pos_cards
+    where source_key is not null
+    union all
+    select distinct
+        'mall_user' as parent_table,
+        source_key as parent_key
+    from mall_users
+    where source_key is not null
+),
+
+quarantined_parents as (
+    select distinct
+        source_table as parent_table,
+        source_key as parent_key
+    from member_violations
+    where severity = 'reject' and source_key is not null
+),
+
+child_rows as (
+    {%- for child in child_tables %}
+        select
+            source_table,
+            source_system,
+            source_key,
+            _batch_id,
+            _record_number,
+            parent_table,
+            '{{ child.parent_column }}' as parent_column,
+            parent_key
+        from {{ child.source_table }}_rows
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+parents_checked as (
+    select
+        child_rows.*,
+        loaded_parent_keys.parent_key is not null as is_parent_loaded,
+        quarantined_parents.parent_key is not null as is_parent_quarantined
+    from child_rows
+    left join loaded_parent_keys
+        on
+            child_rows.parent_table = loaded_parent_keys.parent_table
+            and child_rows.parent_key = loaded_parent_keys.parent_key
+    left join quarantined_parents
+        on
+            child_rows.parent_table = quarantined_parents.parent_table
+            and child_rows.parent_key = quarantined_parents.parent_key
+),
+
+violations as (
+    {%- for child in child_tables %}
+        {%- set own_checks = [
+            ('KEY_MISSING', child.key_column, 'cast(null as text)', 'is_key_missing'),
+        ] + child.checks + [
+            ('DUPLICATE_SOURCE_ROW', none, 'cast(collapsed_copies as text)', 'collapsed_copies > 0'),
+        ] %}
+        {%- for rule_code, column_name, raw_value, flag in own_checks %}
+            select
+                source_table,
+                source_system,
+                source_key,
+                _batch_id,
+                _record_number,
+                parent_table as member_source_table,
+                parent_key as member_source_key,
+                '{{ rule_code }}' as rule_code,
+                {{ "'" ~ column_name ~ "'" if column_name else 'cast(null as text)' }} as column_name,
+                {{ raw_value }} as raw_value
+            from {{ child.source_table }}_rows
+            where {{ flag }}
+            union all
+        {%- endfor %}
+    {%- endfor %}
+    select
+        source_table,
+        source_system,
+        source_key,
+        _batch_id,
+        _record_number,
+        parent_table as member_source_table,
+        parent_key as member_source_key,
+        'ORPHAN_REFERENCE' as rule_code,
+        parent_column as column_name,
+        parent_key as raw_value
+    from parents_checked
+    where not is_parent_loaded
+    union all
+    select
+        source_table,
+        source_system,
+        source_key,
+        _batch_id,
+        _record_number,
+        parent_table as member_source_table,
+        parent_key as member_source_key,
+        'PARENT_QUARANTINED' as rule_code,
+        parent_column as column_name,
+        parent_key as raw_value
+    from parents_checked
+    where is_parent_quarantined
+),
+
+final as (
+    select
+        violations.*,
+        quality_rules.severity
+    from violations
+    left join quality_rules
+        on violations.rule_code = quality_rules.rule_code
+)
+
+select * from final

@@ -1,0 +1,67 @@
+{#-
+    One row per rule broken by the winning version of a member record (migration-rules.md
+    section 3), reject and warn alike, with the severity the seed quality_rules gives the
+    rule. Each check: (rule code, column naming the legacy column, raw value, flag).
+-#}
+{%- set checks = [
+    ('KEY_MISSING', 'key_column', 'cast(null as text)', 'is_key_missing'),
+    ('POINTS_INVALID', 'points_column', 'points_text', 'is_points_invalid'),
+    ('AMOUNT_INVALID', "'stored_value'", 'stored_value_text', 'is_stored_value_invalid'),
+    ('STATUS_INVALID', "'status'", 'status_text', 'is_status_invalid'),
+    ('MOBILE_INVALID', 'mobile_column', 'mobile_text', 'is_mobile_invalid'),
+    ('ID_CARD_INVALID', "'id_card_no'", 'id_card_no_text', 'is_id_card_invalid'),
+    ('EMAIL_INVALID', "'email'", 'email_text', 'is_email_invalid'),
+    ('DATE_INVALID', 'birthday_column', 'birthday_text', 'is_birthday_invalid'),
+    ('DATE_INVALID', 'registration_column', 'registration_text', 'is_registration_invalid'),
+    ('DATE_INVALID', 'recency_column', 'recency_text', 'is_recency_invalid'),
+    ('BIRTHDAY_OUT_OF_RANGE', 'birthday_column', 'birthday_text', 'is_birthday_out_of_range'),
+    ('REGISTERED_BEFORE_LAUNCH', 'registration_column', 'registration_text', 'is_registered_before_launch'),
+    ('REGISTERED_IN_FUTURE', 'registration_column', 'registration_text', 'is_registered_in_future'),
+    ('TIER_UNMAPPED', 'tier_column', 'tier_text', 'is_tier_unmapped'),
+    ('GENDER_UNMAPPED', "'gender'", 'gender_text', 'is_gender_unmapped'),
+    ('REGION_UNMAPPED', "'province'", 'province_text', 'is_province_unmapped'),
+    ('REGION_UNMAPPED', "'city'", 'city_text', 'is_city_unmapped'),
+    ('POINTS_NEGATIVE', 'points_column', 'points_text', 'is_points_negative'),
+    ('DUPLICATE_SOURCE_ROW', 'cast(null as text)', 'cast(collapsed_copies as text)', 'is_duplicate_survivor'),
+    ('EXT_ATTRS_INVALID', "'ext_attrs'", 'ext_attrs_text', 'is_ext_attrs_invalid'),
+] -%}
+
+with
+
+member_rows as (
+    select * from {{ ref('int_member_rows_checked') }}
+),
+
+quality_rules as (
+    select * from {{ ref('quality_rules') }}
+),
+
+violations as (
+    {%- for rule_code, column_name, raw_value, flag in checks %}
+        select
+            source_table,
+            source_system,
+            source_key,
+            _batch_id,
+            _record_number,
+            source_table as member_source_table,
+            source_key as member_source_key,
+            '{{ rule_code }}' as rule_code,
+            {{ column_name }} as column_name,
+            {{ raw_value }} as raw_value
+        from member_rows
+        where {{ flag }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+final as (
+    select
+        violations.*,
+        quality_rules.severity
+    from violations
+    left join quality_rules
+        on violations.rule_code = quality_rules.rule_code
+)
+
+select * from final

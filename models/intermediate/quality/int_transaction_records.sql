@@ -1,0 +1,41 @@
+with
+
+winning_rows as (
+    select * from {{ ref('int_pos_transactions_versioned') }}
+    where is_winner
+),
+
+quarantined as (
+    select * from {{ ref('int_rows_quarantined') }}
+    where source_table = 'pos_transaction'
+),
+
+migrated as (
+    select winning_rows.*
+    from winning_rows
+    left join quarantined
+        on
+            winning_rows._batch_id = quarantined._batch_id
+            and winning_rows._record_number = quarantined._record_number
+    where quarantined.source_table is null
+),
+
+final as (
+    select
+        -- ids
+        source_key,
+        card_no,
+        store_code,
+        -- numerics (points_earned is informational: null when it does not parse)
+        amount,
+        points_earned,
+        -- timestamps
+        occurred_at,
+        -- lineage
+        _batch_id,
+        _source_file,
+        _record_number
+    from migrated
+)
+
+select * from final
