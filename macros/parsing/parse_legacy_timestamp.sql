@@ -11,7 +11,7 @@
     - after a time only, optionally an offset written right after it: Z, +HH:MM or +HHMM
       (also negative; hours 00-14, minutes 00-59);
     - or exactly 10 digits: Unix epoch seconds.
-    A value without an offset is local time in var('legacy_timezone') (Asia/Shanghai, Beijing
+    A value without an offset is local time in var('legacy_timezone') (Etc/GMT-8, Beijing
     time; a date alone is its midnight). Anything else is null: 2019.03.01, a 9-, 11- or
     13-digit number, 24:30, 12:60, hour 24, mixed separators (1990-1/5), a space before the
     offset, +08 without minutes, lower-case t or z, and every impossible date (1990-02-30,

@@ -166,7 +166,11 @@ violations as (
                 parent_key as member_source_key,
                 '{{ rule_code }}' as rule_code,
                 {{ "'" ~ column_name ~ "'" if column_name else 'cast(null as text)' }} as column_name,
+                {%- if rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') %}
                 {{ raw_value }} as raw_value
+                {%- else %}
+                raw_record ->> '{{ column_name }}' as raw_value
+                {%- endif %}
             from {{ child.source_table }}_rows
             where {{ flag }}
             union all

@@ -1,7 +1,9 @@
 {#-
     One row per rule broken by the winning version of a member record (migration-rules.md
     section 3), reject and warn alike, with the severity the seed quality_rules gives the
-    rule. Each check: (rule code, column naming the legacy column, raw value, flag).
+    rule. Each check: (rule code, column naming the legacy column, cleaned value, flag); the
+    issue row keeps the value as loaded (raw_record), except for KEY_MISSING (no value) and
+    DUPLICATE_SOURCE_ROW (the number of collapsed copies).
 -#}
 {%- set checks = [
     ('KEY_MISSING', 'key_column', 'cast(null as text)', 'is_key_missing'),
@@ -48,7 +50,12 @@ violations as (
             source_key as member_source_key,
             '{{ rule_code }}' as rule_code,
             {{ column_name }} as column_name,
+            {%- if rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') %}
             {{ raw_value }} as raw_value
+            {%- else %}
+            -- the value exactly as loaded (before trimming and folding), as the rules ask
+            raw_record ->> ({{ column_name }}) as raw_value
+            {%- endif %}
         from member_rows
         where {{ flag }}
         {% if not loop.last %}union all{% endif %}

@@ -1,0 +1,280 @@
+{#-
+    The proof that nothing was lost (migration-rules.md section 10): one row per source table
+    and measure. The legacy side is counted from what was loaded (staging views over raw, and
+    the loader's rejects); the migrated side is counted from the published mart wherever the
+    mart holds every migrated row, so a row dropped between the rules and the mart shows up
+    as a difference. `difference` = legacy minus every other column; a test fails the build
+    when it is not 0.
+
+    A missing points value cannot be summed (it is POINTS_INVALID and counts only as a record);
+    a missing stored value is 0.
+-#}
+{%- set member_tables = [
+    ('pos_member_card', 'pos'),
+    ('mall_user', 'mall'),
+    ('wechat_member', 'wechat'),
+] -%}
+{%- set loaded_models = [
+    ('pos_member_card', 'stg_pos__member_cards'),
+    ('pos_points_log', 'stg_pos__points_log'),
+    ('pos_transaction', 'stg_pos__transactions'),
+    ('mall_user', 'stg_mall__users'),
+    ('mall_order', 'stg_mall__orders'),
+    ('mall_coupon', 'stg_mall__coupons'),
+    ('wechat_member', 'stg_wechat__members'),
+] -%}
+
+with
+
+outcomes as (
+    select * from {{ ref('int_row_outcomes') }}
+),
+
+rejects as (
+    select * from {{ ref('stg_loader__load_rejects') }}
+),
+
+ledger as (
+    select * from {{ ref('fct_points_ledger') }}
+),
+
+benefits as (
+    select * from {{ ref('dim_member_benefits') }}
+),
+
+legacy_accounts as (
+    select * from {{ ref('dim_member_legacy_accounts') }}
+),
+
+transactions as (
+    select * from {{ ref('fct_transactions') }}
+),
+
+coupons as (
+    select * from {{ ref('int_coupon_records') }}
+),
+
+conversion as (
+    select * from {{ ref('points_conversion') }}
+),
+
+-- records -------------------------------------------------------------------------------------
+loaded as (
+    {%- for source_table, model in loaded_models %}
+    select
+        '{{ source_table }}' as source_table,
+        count(*)::numeric as loaded_rows
+    from {{ ref(model) }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+rejected as (
+    select
+        source_table,
+        count(*)::numeric as rejected_rows
+    from rejects
+    group by source_table
+),
+
+outcome_counts as (
+    select
+        source_table,
+        count(*) filter (where outcome = 'duplicate')::numeric as duplicate_rows,
+        count(*) filter (where outcome = 'superseded')::numeric as superseded_rows,
+        count(*) filter (where outcome = 'quarantined')::numeric as quarantined_rows
+    from outcomes
+    group by source_table
+),
+
+migrated_records as (
+    {%- for source_table, source_system in member_tables %}
+    select
+        '{{ source_table }}' as source_table,
+        count(*)::numeric as migrated_rows
+    from legacy_accounts
+    where source_system = '{{ source_system }}'
+    union all
+    {%- endfor %}
+    select
+        'pos_points_log' as source_table,
+        count(*)::numeric as migrated_rows
+    from ledger
+    where source_system = 'pos' and entry_type not like 'MIGRATION\_%'
+    union all
+    select
+        'pos_transaction' as source_table,
+        count(*)::numeric as migrated_rows
+    from transactions
+    where channel = 'store'
+    union all
+    select
+        'mall_order' as source_table,
+        count(*)::numeric as migrated_rows
+    from transactions
+    where channel = 'mall'
+    union all
+    -- Coupons that are not open benefits are migrated as accounted-for rows, not as benefits.
+    select
+        'mall_coupon' as source_table,
+        count(*)::numeric as migrated_rows
+    from coupons
+),
+
+records as (
+    select
+        loaded.source_table,
+        'records' as measure,
+        loaded.loaded_rows + coalesce(rejected.rejected_rows, 0) as legacy_value,
+        coalesce(migrated_records.migrated_rows, 0) as migrated_value,
+        coalesce(outcome_counts.duplicate_rows, 0) as duplicate_value,
+        coalesce(outcome_counts.superseded_rows, 0) as superseded_value,
+        coalesce(outcome_counts.quarantined_rows, 0) as quarantined_value,
+        coalesce(rejected.rejected_rows, 0) as rejected_value,
+        0::numeric as residual_value
+    from loaded
+    left join rejected on loaded.source_table = rejected.source_table
+    left join outcome_counts on loaded.source_table = outcome_counts.source_table
+    left join migrated_records on loaded.source_table = migrated_records.source_table
+),
+
+-- points (legacy units, winning rows) ---------------------------------------------------------
+points_legacy as (
+    select
+        source_table,
+        coalesce(sum(points) filter (where outcome in ('migrated', 'quarantined')), 0)::numeric
+            as legacy_points,
+        coalesce(sum(points) filter (where outcome = 'quarantined'), 0)::numeric
+            as quarantined_points
+    from outcomes
+    where source_table in ('pos_member_card', 'mall_user', 'wechat_member', 'pos_points_log')
+    group by source_table
+),
+
+ledger_in_legacy_units as (
+    select
+        ledger.source_system,
+        ledger.entry_type,
+        ledger.points * conversion.denominator / conversion.numerator as converted_legacy_points,
+        ledger.residual_legacy_points
+    from ledger
+    inner join conversion on ledger.source_system = conversion.source_system
+),
+
+points_migrated as (
+    -- A POS card's balance is its migrated log entries plus its adjustment: every POS ledger
+    -- entry belongs to a migrated card, so the POS ledger adds up to the migrated balances.
+    select
+        'pos_member_card' as source_table,
+        sum(converted_legacy_points) as migrated_points,
+        sum(residual_legacy_points) as residual_points
+    from ledger_in_legacy_units
+    where source_system = 'pos'
+    union all
+    select
+        'pos_points_log' as source_table,
+        sum(converted_legacy_points) as migrated_points,
+        sum(residual_legacy_points) as residual_points
+    from ledger_in_legacy_units
+    where source_system = 'pos' and entry_type not like 'MIGRATION\_%'
+    union all
+    select
+        case source_system when 'mall' then 'mall_user' else 'wechat_member' end as source_table,
+        sum(converted_legacy_points) as migrated_points,
+        sum(residual_legacy_points) as residual_points
+    from ledger_in_legacy_units
+    where source_system in ('mall', 'wechat') and entry_type = 'MIGRATION_OPENING'
+    group by source_system
+),
+
+points as (
+    select
+        points_legacy.source_table,
+        'points' as measure,
+        points_legacy.legacy_points as legacy_value,
+        coalesce(points_migrated.migrated_points, 0) as migrated_value,
+        0::numeric as duplicate_value,
+        0::numeric as superseded_value,
+        points_legacy.quarantined_points as quarantined_value,
+        0::numeric as rejected_value,
+        coalesce(points_migrated.residual_points, 0) as residual_value
+    from points_legacy
+    left join points_migrated on points_legacy.source_table = points_migrated.source_table
+),
+
+-- stored value ----------------------------------------------------------------------------------
+stored_value as (
+    select
+        'pos_member_card' as source_table,
+        'stored_value' as measure,
+        coalesce(sum(stored_value) filter (where outcome in ('migrated', 'quarantined')), 0)
+            as legacy_value,
+        (
+            select coalesce(sum(amount), 0) from benefits
+            where benefit_type = 'STORED_VALUE'
+        ) as migrated_value,
+        0::numeric as duplicate_value,
+        0::numeric as superseded_value,
+        coalesce(sum(stored_value) filter (where outcome = 'quarantined'), 0) as quarantined_value,
+        0::numeric as rejected_value,
+        0::numeric as residual_value
+    from outcomes
+    where source_table = 'pos_member_card'
+),
+
+-- open coupons ----------------------------------------------------------------------------------
+open_coupons as (
+    select
+        'mall_coupon' as source_table,
+        'open_coupons' as measure,
+        count(*) filter (
+            where is_open_coupon and outcome in ('migrated', 'quarantined')
+        )::numeric as legacy_value,
+        (
+            select count(*) from benefits
+            where benefit_type in ('COUPON_CASH', 'COUPON_DISCOUNT')
+        )::numeric as migrated_value,
+        0::numeric as duplicate_value,
+        0::numeric as superseded_value,
+        count(*) filter (where is_open_coupon and outcome = 'quarantined')::numeric
+            as quarantined_value,
+        0::numeric as rejected_value,
+        0::numeric as residual_value
+    from outcomes
+    where source_table = 'mall_coupon'
+),
+
+measures as (
+    select * from records
+    union all
+    select * from points
+    union all
+    select * from stored_value
+    union all
+    select * from open_coupons
+),
+
+final as (
+    select
+        measures.source_table,
+        measures.measure,
+        measures.legacy_value,
+        measures.migrated_value,
+        measures.duplicate_value,
+        measures.superseded_value,
+        measures.quarantined_value,
+        measures.rejected_value,
+        measures.residual_value,
+        -- Erasure requests (PIPL Art. 47) are not implemented yet: nothing has been erased.
+        0::numeric as erased_value,
+        measures.legacy_value
+        - measures.migrated_value
+        - measures.duplicate_value
+        - measures.superseded_value
+        - measures.quarantined_value
+        - measures.rejected_value
+        - measures.residual_value as difference
+    from measures
+)
+
+select * from final

@@ -1,0 +1,24 @@
+{#-
+    The current (winning) version of every keyed mall_user row, as the legacy system
+    last said it: the source of the snapshot snap_mall_user. A row without a key cannot be
+    followed through time and stays out (it is quarantined as KEY_MISSING).
+-#}
+with
+
+versioned as (
+    select * from {{ ref('int_mall_users_versioned') }}
+),
+
+final as (
+    select
+        source_key,
+        row_hash,
+        raw_record as legacy_record,
+        _batch_id,
+        _source_file,
+        _record_number
+    from versioned
+    where is_winner and source_key is not null
+)
+
+select * from final

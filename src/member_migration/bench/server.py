@@ -1,0 +1,213 @@
+"""The PostgreSQL server the benchmark runs on, a fresh database per size, and its memory.
+
+By default the benchmark starts its own embedded warehouse (data under ``.bench/warehouse``,
+a free port), so nothing else shares the server while it measures, and destroys it at the end.
+With ``PGHOST`` set it uses that server instead (the connection rule of mart-contract.md) and
+creates a new database per size, dropped afterwards.
+
+The server's memory is not in a client's ``ru_maxrss``. When the server runs on this machine
+and its processes are readable (the embedded one always is), ``ServerMemorySampler`` adds up the
+proportional set size (PSS: shared pages divided among the processes sharing them, so shared
+buffers count once) of the postmaster and its children a few times a second and keeps the peak.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from member_migration import config
+from member_migration.warehouse import EmbeddedWarehouse, ensure_database, ensure_roles
+from member_migration.warehouse.embedded import free_port
+
+_logger = logging.getLogger(__name__)
+
+#: Server settings worth knowing when reading the figures.
+REPORTED_SETTINGS = (
+    "shared_buffers",
+    "work_mem",
+    "maintenance_work_mem",
+    "max_parallel_workers_per_gather",
+    "fsync",
+    "synchronous_commit",
+    "wal_level",
+    "jit",
+)
+
+
+@dataclass
+class BenchServer:
+    """A server to benchmark on; ``settings`` points at its maintenance database."""
+
+    kind: str  # "embedded" or "external"
+    settings: config.ConnectionSettings
+    embedded: EmbeddedWarehouse | None = None
+    postmaster_pid: int | None = None
+    version: str = ""
+    server_settings: dict[str, str] = field(default_factory=dict)
+
+    def database(self, dbname: str) -> config.ConnectionSettings:
+        s = self.settings
+        return config.ConnectionSettings(s.host, s.port, s.user, s.password, dbname)
+
+    def describe(self) -> dict:
+        return {
+            "kind": self.kind,
+            "url": self.settings.url(),
+            "version": self.version,
+            "settings": self.server_settings,
+            "memory_sampled": self.postmaster_pid is not None,
+        }
+
+
+def _is_local_host(host: str) -> bool:
+    return host in {"127.0.0.1", "localhost", "::1"} or host.startswith("/")
+
+
+def _ppid(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("PPid:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _local_postmaster(conninfo: str, host: str) -> int | None:
+    """The postmaster's pid when the server runs here and /proc shows it, else None."""
+    if not _is_local_host(host):
+        return None
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        backend = conn.execute("select pg_backend_pid()").fetchone()[0]
+        try:
+            cmdline = Path(f"/proc/{backend}/cmdline").read_bytes()
+        except OSError:
+            return None
+        if b"postgres" not in cmdline:
+            return None
+        return _ppid(backend)
+
+
+def _describe_server(conninfo: str) -> tuple[str, dict[str, str]]:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        version = conn.execute("show server_version").fetchone()[0]
+        rows = conn.execute(
+            "select name, setting || coalesce(' ' || unit, '') from pg_settings "
+            "where name = any(%s) order by name",
+            (list(REPORTED_SETTINGS),),
+        ).fetchall()
+    return version, dict(rows)
+
+
+@contextlib.contextmanager
+def bench_server(bench_root: Path, *, keep: bool = False) -> Iterator[BenchServer]:
+    """The benchmark's server: ``PGHOST``'s when set, else a fresh embedded warehouse."""
+    if config.uses_external_server():
+        base = config.connection_settings()
+        settings = config.ConnectionSettings(
+            base.host, base.port, base.user, base.password, "postgres"
+        )
+        server = BenchServer("external", settings)
+        server.postmaster_pid = _local_postmaster(settings.conninfo(), settings.host)
+        server.version, server.server_settings = _describe_server(settings.conninfo())
+        yield server
+        return
+    data_dir = Path(bench_root) / "warehouse"
+    leftover = EmbeddedWarehouse(data_dir, free_port())
+    if data_dir.exists():
+        # a run that was killed left its server behind: it is ours, start again from scratch
+        leftover.destroy()
+    embedded = EmbeddedWarehouse(data_dir, free_port())
+    embedded.start()
+    try:
+        settings = embedded.settings("postgres")
+        server = BenchServer("embedded", settings, embedded, embedded.pid())
+        server.version, server.server_settings = _describe_server(settings.conninfo())
+        yield server
+    finally:
+        if keep:
+            _logger.warning("keeping the benchmark warehouse: %s", embedded.settings().url())
+        else:
+            embedded.destroy()
+
+
+@contextlib.contextmanager
+def fresh_database(server: BenchServer, persons: int, *, keep: bool = False) -> Iterator[str]:
+    """A new database on the server (its name), dropped at the end unless ``keep``."""
+    name = f"mm_bench_{persons}_{secrets.token_hex(3)}"
+    ensure_database(server.settings.conninfo(), name)
+    try:
+        try:
+            ensure_roles(server.database(name).conninfo())
+        except psycopg.Error as exc:  # another server: its operator creates the roles
+            _logger.warning("could not create the contract's roles: %s", exc)
+        yield name
+    finally:
+        if keep:
+            _logger.warning("keeping database %s", server.database(name).url())
+        else:
+            with psycopg.connect(server.settings.conninfo(), autocommit=True) as conn:
+                conn.execute(
+                    sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+                )
+
+
+def _server_pss_kb(postmaster_pid: int) -> int:
+    """PSS of the postmaster and its children, in kB (0 when unreadable)."""
+    pids = [postmaster_pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and _ppid(int(entry.name)) == postmaster_pid:
+            pids.append(int(entry.name))
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+class ServerMemorySampler:
+    """Peak PSS of the server's processes while the ``with`` block runs (None: not sampled)."""
+
+    def __init__(self, postmaster_pid: int | None, interval: float = 0.25) -> None:
+        self.postmaster_pid = postmaster_pid
+        self.interval = interval
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        assert self.postmaster_pid is not None
+        while True:
+            self.peak_kb = max(self.peak_kb, _server_pss_kb(self.postmaster_pid))
+            if self._stop.wait(self.interval):
+                break
+
+    def __enter__(self) -> ServerMemorySampler:
+        if self.postmaster_pid is not None:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self.peak_kb = max(self.peak_kb, _server_pss_kb(self.postmaster_pid or 0))
+
+    @property
+    def peak_mb(self) -> float | None:
+        return None if self._thread is None else self.peak_kb / 1024

@@ -1,0 +1,231 @@
+"""The benchmark's own logic: cluster comparison, dbt timings, the package cache, the floor,
+and one whole run on a tiny package (what the JSON holds). Never a wall-clock figure: the bench
+reports times, the tests check that what it reports is complete and adds up.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from conftest import TEST_AS_OF_DATE, Warehouse
+from member_migration.bench import BenchOptions, compare_partitions, run_bench
+from member_migration.bench.dbt_timing import (
+    all_busy_seconds,
+    read_run_results,
+    slowest,
+    timings_by_type,
+)
+from member_migration.bench.floor import FLOOR_SCHEMA, prepare_floor_inputs, run_floor
+from member_migration.bench.packages import bench_package
+from member_migration.bench.peer import export_member_records, project_clusters
+from member_migration.generator import generate_package
+from member_migration.loader import load_package
+
+TINY_PERSONS = 40
+MATCH_KEYS = ("mobile", "id_card_no", "unionid", "email")
+MAX_RECORDS_PER_MATCH_KEY = 10
+
+
+# -- cluster comparison ------------------------------------------------------------------------
+def test_partitions_that_differ_only_in_their_labels_agree():
+    project = {"a": "M1", "b": "M1", "c": "M2", "d": "M3"}
+    peer = {"a": "x", "b": "x", "c": "y", "d": "z"}
+    comparison = compare_partitions(project, peer)
+    assert comparison.agree
+    assert (comparison.records, comparison.project_clusters, comparison.peer_clusters) == (4, 3, 3)
+
+
+@pytest.mark.parametrize(
+    ("peer", "differing_records"),
+    [
+        pytest.param({"a": "x", "b": "y", "c": "z", "d": "w"}, 2, id="peer splits a cluster"),
+        pytest.param({"a": "x", "b": "x", "c": "x", "d": "w"}, 3, id="peer merges two clusters"),
+        pytest.param({"a": "x", "b": "z", "c": "z", "d": "w"}, 3, id="peer moves a record"),
+    ],
+)
+def test_a_split_merged_or_moved_record_is_a_disagreement(peer, differing_records):
+    project = {"a": "M1", "b": "M1", "c": "M2", "d": "M3"}
+    comparison = compare_partitions(project, peer)
+    assert not comparison.agree
+    assert comparison.records_in_differing_clusters == differing_records
+    assert comparison.as_dict()["agree"] is False
+
+
+def test_a_record_only_one_side_clustered_is_a_disagreement():
+    comparison = compare_partitions({"a": "M1", "b": "M2"}, {"a": "x"})
+    assert not comparison.agree
+    assert (comparison.only_in_project, comparison.only_in_peer) == (1, 0)
+
+
+# -- dbt timings -------------------------------------------------------------------------------
+def _result(unique_id: str, start: float, end: float, status: str = "success") -> dict:
+    t0 = datetime(2026, 10, 31, tzinfo=UTC)
+    stamp = lambda s: (t0 + timedelta(seconds=s)).isoformat().replace("+00:00", "Z")  # noqa: E731
+    return {
+        "unique_id": unique_id,
+        "status": status,
+        "execution_time": end - start,
+        "message": None,
+        "timing": [
+            {"name": "compile", "started_at": stamp(start), "completed_at": stamp(start + 0.5)},
+            {"name": "execute", "started_at": stamp(start + 0.5), "completed_at": stamp(end)},
+        ],
+    }
+
+
+def test_run_results_are_split_by_resource_type_counting_overlaps_once(tmp_path: Path):
+    path = tmp_path / "run_results.json"
+    path.write_text(
+        json.dumps(
+            {
+                "results": [
+                    _result("model.member_migration.a", 0, 10),
+                    _result("model.member_migration.b", 5, 12),  # overlaps a
+                    _result("model.member_migration.c", 20, 21),
+                    _result("test.member_migration.t1", 12, 14, "fail"),
+                    _result("test.member_migration.t2", 13, 14),
+                ]
+            }
+        )
+    )
+    nodes = read_run_results(path)
+    by_type = timings_by_type(nodes)
+    assert set(by_type) == {"model", "test"}
+    assert by_type["model"].nodes == 3
+    assert by_type["model"].node_seconds == pytest.approx(18.0)
+    assert by_type["model"].busy_seconds == pytest.approx(13.0)  # 0-12 and 20-21
+    assert by_type["test"].busy_seconds == pytest.approx(2.0)
+    assert by_type["test"].failed == 1
+    assert all_busy_seconds(nodes) == pytest.approx(15.0)  # 0-14 and 20-21
+    assert [n.name for n in slowest(nodes, 2, frozenset({"model"}))] == ["a", "b"]
+
+
+# -- package cache -----------------------------------------------------------------------------
+def test_a_package_is_generated_once_per_size_and_seed(tmp_path: Path):
+    first = bench_package(tmp_path, TINY_PERSONS, 7)
+    again = bench_package(tmp_path, TINY_PERSONS, 7)
+    other_seed = bench_package(tmp_path, TINY_PERSONS, 8)
+    assert first.generated_seconds is not None
+    assert again.generated_seconds is None
+    assert again.path == first.path
+    assert again.rows_per_file == first.rows_per_file
+    assert other_seed.generated_seconds is not None
+    assert other_seed.path != first.path
+
+
+def test_a_package_whose_generation_was_interrupted_is_generated_again(tmp_path: Path):
+    first = bench_package(tmp_path, TINY_PERSONS, 7)
+    (first.path.parent / "package.truth" / "summary.json").unlink()  # written last
+    assert bench_package(tmp_path, TINY_PERSONS, 7).generated_seconds is not None
+
+
+# -- the floor ---------------------------------------------------------------------------------
+def test_the_floor_copies_every_record_the_loader_loaded(fresh_db: str, tmp_path: Path):
+    package = tmp_path / "package"
+    generate_package(package, persons=TINY_PERSONS, seed=11)
+    load_package(fresh_db, package)
+    files = prepare_floor_inputs(fresh_db, package, tmp_path / "floor")
+    result = run_floor(fresh_db, files)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        loaded = dict(
+            conn.execute("select source_table, records_loaded from raw.batch_manifest").fetchall()
+        )
+        leftover = conn.execute(
+            "select count(*) from pg_namespace where nspname = %s", (FLOOR_SCHEMA,)
+        ).fetchone()[0]
+    assert result.rows == loaded
+    assert leftover == 0
+    for f in files:  # same columns in the same order as the legacy file's header
+        with (package / f.path.name).open("rb") as original:
+            header = original.readline()
+        assert f.columns == tuple(
+            header.decode("gb18030" if f.encoding == "GB18030" else "utf-8-sig")
+            .strip()
+            .replace('"', "")
+            .split(",")
+        )
+
+
+# -- one whole run -----------------------------------------------------------------------------
+def _connected_components(records_csv: Path) -> dict[str, str]:
+    """Union-find over the exported records' keys, a key held by too many records ignored."""
+    with records_csv.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    holders = Counter((k, r[k]) for r in rows for k in MATCH_KEYS if r[k])
+    parent = {r["unique_id"]: r["unique_id"] for r in rows}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    first_holder: dict[tuple[str, str], str] = {}
+    for r in rows:
+        for k in MATCH_KEYS:
+            key = (k, r[k])
+            if r[k] and holders[key] <= MAX_RECORDS_PER_MATCH_KEY:
+                other = first_holder.setdefault(key, r["unique_id"])
+                parent[find(r["unique_id"])] = find(other)
+    return {record: find(record) for record in parent}
+
+
+@pytest.fixture(scope="module")
+def bench_run(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory):
+    """One benchmark run of a tiny package, its database kept for the checks below."""
+    root = tmp_path_factory.mktemp("bench")
+    options = BenchOptions(
+        sizes=(TINY_PERSONS,),
+        seed=5,
+        as_of_date=TEST_AS_OF_DATE,
+        bench_root=root / "cache",
+        output_dir=root / "out",
+        peer=False,  # Splink is an optional dependency; the comparison is checked below
+        keep=True,
+    )
+    report = run_bench(options)
+    dbname = report.sizes[0]["database"].rsplit("/", 1)[1]
+    yield report, warehouse.settings.conninfo(dbname), root
+    warehouse.drop_database(dbname)
+
+
+@pytest.mark.slow
+def test_the_bench_json_has_every_phase_and_its_totals_add_up(bench_run):
+    report, _, root = bench_run
+    written = json.loads(report.json_path.read_text(encoding="utf-8"))
+    assert written == json.loads((root / "out" / "latest.json").read_text(encoding="utf-8"))
+    (size,) = written["sizes"]
+    assert set(size["phases"]) == {"load", "dbt_parse", "dbt_build", "identity_project"}
+    for name, phase in size["phases"].items():
+        assert phase["seconds"] > 0, name
+        assert phase["peak_rss_mb"] > 0, name
+        assert isinstance(phase["returncode"], int), name
+    summary = size["summary"]
+    pipeline = size["phases"]["load"]["seconds"] + size["phases"]["dbt_build"]["seconds"]
+    assert summary["pipeline_seconds"] == pytest.approx(pipeline, abs=0.01)
+    assert summary["floor_multiple"] == pytest.approx(pipeline / size["floor"]["seconds"], 0.01)
+    assert size["floor"]["rows"] and sum(size["floor"]["rows"].values()) == size["rows"]["loaded"]
+    assert size["rows"]["read"] == size["rows"]["loaded"] + size["rows"]["rejected"]
+    build = size["dbt_build"]
+    assert {"model", "test", "seed"} <= set(build["by_resource_type"])
+    assert len(build["slowest_models"]) == 10
+    assert all(n["resource_type"] == "model" for n in build["slowest_models"])
+    assert set(size["identity"]["project_models"]) >= {"int_member_records_matched"}
+
+
+@pytest.mark.slow
+def test_the_project_clusters_are_the_connected_components_of_the_exported_keys(
+    bench_run, tmp_path: Path
+):
+    _, conninfo, _ = bench_run
+    records_csv = tmp_path / "records.csv"
+    assert export_member_records(conninfo, records_csv) > 0
+    comparison = compare_partitions(project_clusters(conninfo), _connected_components(records_csv))
+    assert comparison.agree, comparison.as_dict()
