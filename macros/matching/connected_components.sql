@@ -54,6 +54,9 @@ language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
 set work_mem = '{{ var("large_model_work_mem", "256MB") }}'
+-- plan each statement for this round's numbers: a cached generic plan would guess the size
+-- of the frontier (changed_round = rounds) and scan everything
+set plan_cache_mode = force_custom_plan
 as $function$
 declare
     changed_rows bigint;
@@ -64,15 +67,25 @@ begin
     create index on pg_temp.cc_edges (group_id);
     analyze pg_temp.cc_edges;
 
-    -- label: a node of the same component (initially the node itself);
-    -- changed_round: the last round that lowered it (0: the start, so round 1 sees all)
+    -- label: a node of the same component, to begin with the smallest node of any of the
+    -- node's groups (one set-based pass instead of a first round of updates);
+    -- changed_round: the last round that lowered it (0 for the start: round 1 sees all)
     drop table if exists pg_temp.cc_labels;
     create temporary table cc_labels as
+    with group_minimums as (
+        select
+            edges.group_id,
+            min(edges.node_id) as label
+        from pg_temp.cc_edges as edges
+        group by edges.group_id
+    )
     select
         edges.node_id,
-        edges.node_id as label,
+        min(group_minimums.label) as label,
         0 as changed_round
     from pg_temp.cc_edges as edges
+    inner join group_minimums
+        on edges.group_id = group_minimums.group_id
     group by edges.node_id;
     alter table pg_temp.cc_labels add primary key (node_id);
     create index on pg_temp.cc_labels (label);
@@ -149,8 +162,8 @@ begin
         analyze pg_temp.cc_labels;
 
         -- pointer jumping: a node takes the label of the node its label names, until no
-        -- label changes; only a node that changed this round, or one pointing at such a
-        -- node, can move (every other pointer was settled by the previous round)
+        -- label changes; only a node that changed since the previous round's jumping, or one
+        -- pointing at such a node, can move (round 1 settles the starting labels)
         loop
             update pg_temp.cc_labels as labels
             set
@@ -168,7 +181,7 @@ begin
                     inner join pg_temp.cc_labels as followers
                         on targets.node_id = followers.label
                     where
-                        targets.changed_round = rounds
+                        targets.changed_round >= rounds - 1
                         and targets.label < followers.label
                     union all
                     select
@@ -178,7 +191,7 @@ begin
                     inner join pg_temp.cc_labels as targets
                         on movers.label = targets.node_id
                     where
-                        movers.changed_round = rounds
+                        movers.changed_round >= rounds - 1
                         and targets.label < movers.label
                 ) as movable
                 group by movable.node_id

@@ -8,6 +8,7 @@ mocked: dbt, the loader and the tests talk to a real PostgreSQL.
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 import secrets
 import shutil
@@ -23,10 +24,14 @@ import pytest
 from psycopg import sql
 
 from member_migration import config
+from member_migration.generator import generate_package
 from member_migration.warehouse import EmbeddedWarehouse, ensure_database, ensure_roles
 from member_migration.warehouse.embedded import free_port
 
 PROJECT_ROOT = config.PROJECT_ROOT
+#: The package every end-to-end test shares (fixture ``built``).
+PIPELINE_PERSONS = 2500
+PIPELINE_SEED = 20261122
 #: One as-of day for every test build, so results do not depend on the day the tests run.
 TEST_AS_OF_DATE = "2026-10-31"
 
@@ -205,3 +210,25 @@ def run_cli(*args: str, env: dict[str, str], check: bool = True) -> subprocess.C
             f"{result.stdout}\n{result.stderr}"
         )
     return result
+
+
+class Built:
+    def __init__(self, package: Path, truth: Path, result) -> None:
+        self.package = package
+        self.truth = truth
+        self.result = result
+
+    def truth_rows(self, name: str) -> list[dict]:
+        with (self.truth / name).open(encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="session")
+def built(warehouse: Warehouse, dbt: DbtRunner, cli_env, tmp_path_factory) -> Built:
+    """A generated package, loaded with the CLI and built with dbt, once per session."""
+    root = tmp_path_factory.mktemp("pipeline")
+    package = root / "package"
+    summary = generate_package(package, persons=PIPELINE_PERSONS, seed=PIPELINE_SEED)
+    run_cli("load", str(package), env=cli_env)
+    result = dbt("build")
+    return Built(package, Path(summary.truth_dir), result)

@@ -7,82 +7,123 @@ package) or against the warehouse itself.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
-from conftest import TEST_AS_OF_DATE, DbtRunner, Warehouse, run_cli
+from conftest import TEST_AS_OF_DATE, Built, Warehouse, run_cli
 
-from member_migration.generator import generate_package
-
-PERSONS = 2500
-SEED = 20261122
 MAX_RECORDS_PER_MATCH_KEY = 10
 SYSTEM_OF_TABLE = {"pos_member_card": "pos", "mall_user": "mall", "wechat_member": "wechat"}
-CONTRACT_SCHEMAS = {"raw", "staging", "intermediate", "marts", "audit", "pii", "snapshots", "mapping"}
+CONTRACT_SCHEMAS = {
+    "raw",
+    "staging",
+    "intermediate",
+    "marts",
+    "audit",
+    "pii",
+    "snapshots",
+    "mapping",
+}
 
 #: mart-contract.md: published tables and their required columns.
 PUBLISHED_COLUMNS = {
     "marts.dim_members": {
-        "member_id", "tier_code", "tier_name", "status", "points_balance",
-        "stored_value_balance", "register_at", "first_source_system", "nickname", "gender",
-        "province", "city", "mobile_masked", "source_record_count",
+        "member_id",
+        "tier_code",
+        "tier_name",
+        "status",
+        "points_balance",
+        "stored_value_balance",
+        "register_at",
+        "first_source_system",
+        "nickname",
+        "gender",
+        "province",
+        "city",
+        "mobile_masked",
+        "source_record_count",
     },
     "marts.dim_member_legacy_accounts": {"member_id", "source_system", "source_key"},
     "marts.fct_points_ledger": {
-        "ledger_entry_id", "member_id", "source_system", "source_key", "entry_type", "points",
-        "legacy_points", "residual_legacy_points", "occurred_at",
-    },
-    "marts.fct_transactions": {
-        "transaction_id", "member_id", "source_system", "channel", "amount", "status",
+        "ledger_entry_id",
+        "member_id",
+        "source_system",
+        "source_key",
+        "entry_type",
+        "points",
+        "legacy_points",
+        "residual_legacy_points",
         "occurred_at",
     },
-    "marts.dim_member_benefits": {"benefit_id", "member_id", "benefit_type", "amount", "expires_at"},
+    "marts.fct_transactions": {
+        "transaction_id",
+        "member_id",
+        "source_system",
+        "channel",
+        "amount",
+        "status",
+        "occurred_at",
+    },
+    "marts.dim_member_benefits": {
+        "benefit_id",
+        "member_id",
+        "benefit_type",
+        "amount",
+        "expires_at",
+    },
     "marts.dim_member_segments": {
-        "member_id", "recency_days", "frequency_365d", "monetary_365d", "r_score", "f_score",
-        "m_score", "lifecycle_stage",
+        "member_id",
+        "recency_days",
+        "frequency_365d",
+        "monetary_365d",
+        "r_score",
+        "f_score",
+        "m_score",
+        "lifecycle_stage",
     },
     "marts.dim_member_attributes": {"member_id", "attribute", "value", "source_system"},
     "pii.member_identities": {
-        "member_id", "member_name", "mobile", "id_card_no", "email", "birthday", "unionid",
+        "member_id",
+        "member_name",
+        "mobile",
+        "id_card_no",
+        "email",
+        "birthday",
+        "unionid",
     },
-    "audit.quarantined_rows": {"source_table", "source_key", "rule_codes", "raw_record", "batch_id"},
+    "audit.quarantined_rows": {
+        "source_table",
+        "source_key",
+        "rule_codes",
+        "raw_record",
+        "batch_id",
+    },
     "audit.member_data_issues": {
-        "member_id", "source_system", "source_key", "rule_code", "column_name", "raw_value",
+        "member_id",
+        "source_system",
+        "source_key",
+        "rule_code",
+        "column_name",
+        "raw_value",
     },
     "audit.migration_reconciliation": {
-        "source_table", "measure", "legacy_value", "migrated_value", "duplicate_value",
-        "superseded_value", "quarantined_value", "rejected_value", "residual_value",
-        "erased_value", "difference",
+        "source_table",
+        "measure",
+        "legacy_value",
+        "migrated_value",
+        "duplicate_value",
+        "superseded_value",
+        "quarantined_value",
+        "rejected_value",
+        "residual_value",
+        "erased_value",
+        "difference",
     },
     "audit.null_rates": {"model_name", "column_name", "null_rate", "max_null_rate", "is_passing"},
 }
 CLEAR_PII_COLUMNS = {"mobile", "id_card_no", "member_name", "email", "birthday", "unionid"}
-
-
-class Built:
-    def __init__(self, package: Path, truth: Path, result) -> None:
-        self.package = package
-        self.truth = truth
-        self.result = result
-
-    def truth_rows(self, name: str) -> list[dict]:
-        with (self.truth / name).open(encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle))
-
-
-@pytest.fixture(scope="session")
-def built(warehouse: Warehouse, dbt: DbtRunner, cli_env, tmp_path_factory) -> Built:
-    """A generated package, loaded with the CLI and built with dbt, once per session."""
-    root = tmp_path_factory.mktemp("pipeline")
-    package = root / "package"
-    summary = generate_package(package, persons=PERSONS, seed=SEED)
-    run_cli("load", str(package), env=cli_env)
-    result = dbt("build")
-    return Built(package, Path(summary.truth_dir), result)
 
 
 def test_dbt_build_of_a_generated_package_is_green(built: Built):
@@ -207,13 +248,19 @@ def test_quarantine_holds_exactly_the_rejects_the_corruptions_imply(
         "  join mapping.quality_rules r on r.rule_code = c and r.severity = 'reject' order by c), "
         "'|') from audit.quarantined_rows q"
     )
-    batches = {b: i + 1 for i, (b,) in enumerate(warehouse.query(
-        "select distinct batch_id from raw.batch_manifest order by 1"
-    ))}
+    batches = {
+        b: i + 1
+        for i, (b,) in enumerate(
+            warehouse.query("select distinct batch_id from raw.batch_manifest order by 1")
+        )
+    }
     actual = {(t, batches[b], n): codes for t, b, n, codes in rows}
     assert expected, "the generated package should hold rows to quarantine"
-    wrong = {k: (expected.get(k), actual.get(k)) for k in expected.keys() | actual.keys()
-             if expected.get(k) != actual.get(k)}
+    wrong = {
+        k: (expected.get(k), actual.get(k))
+        for k in expected.keys() | actual.keys()
+        if expected.get(k) != actual.get(k)
+    }
     assert not wrong, f"{len(wrong)} rows differ (expected, actual): {list(wrong.items())[:5]}"
 
 
@@ -264,7 +311,10 @@ def test_legacy_points_are_converted_plus_residual_plus_quarantined(
         "from audit.migration_reconciliation where measure = 'points'"
     )
     assert {r[0] for r in rows} == {
-        "pos_member_card", "mall_user", "wechat_member", "pos_points_log",
+        "pos_member_card",
+        "mall_user",
+        "wechat_member",
+        "pos_points_log",
     }
     for table, legacy, migrated, residual, quarantined in rows:
         assert legacy == migrated + residual + quarantined, table
@@ -277,7 +327,7 @@ def test_legacy_points_are_converted_plus_residual_plus_quarantined(
     for table in SYSTEM_OF_TABLE:
         assert legacy[table] == truth[table], table
     # The mall converts 10:1, so something is left over as residual in a realistic package.
-    mall_residual = [r[3] for r in rows if r[0] == "mall_user"][0]
+    mall_residual = next(r[3] for r in rows if r[0] == "mall_user")
     assert mall_residual != 0
 
 
@@ -288,8 +338,15 @@ def test_reconciliation_accounts_for_every_row_point_yuan_and_coupon(
         "select source_table, measure, difference from audit.migration_reconciliation"
     )
     measures = {(t, m) for t, m, _ in rows}
-    for table in ("pos_member_card", "pos_points_log", "pos_transaction", "mall_user",
-                  "mall_order", "mall_coupon", "wechat_member"):
+    for table in (
+        "pos_member_card",
+        "pos_points_log",
+        "pos_transaction",
+        "mall_user",
+        "mall_order",
+        "mall_coupon",
+        "wechat_member",
+    ):
         assert (table, "records") in measures
     assert ("pos_member_card", "stored_value") in measures
     assert ("mall_coupon", "open_coupons") in measures
@@ -309,14 +366,21 @@ def test_reconciliation_accounts_for_every_row_point_yuan_and_coupon(
 def test_quality_gate_measures_every_required_field(built: Built, warehouse: Warehouse):
     gated = dict(warehouse.query("select column_name, is_passing from audit.null_rates"))
     assert set(gated) == {
-        "member_id", "mobile", "register_at", "tier_code", "status", "points_balance",
-        "nickname", "gender",
+        "member_id",
+        "mobile",
+        "register_at",
+        "tier_code",
+        "status",
+        "points_balance",
+        "nickname",
+        "gender",
     }
     assert all(gated.values())
 
 
-def test_report_figures_equal_the_audit_tables(built: Built, warehouse: Warehouse, cli_env,
-                                               tmp_path: Path):
+def test_report_figures_equal_the_audit_tables(
+    built: Built, warehouse: Warehouse, cli_env, tmp_path: Path
+):
     out = tmp_path / "report.html"
     run_cli("report", "--out", str(out), env=cli_env)
     page = out.read_text(encoding="utf-8")
@@ -324,8 +388,9 @@ def test_report_figures_equal_the_audit_tables(built: Built, warehouse: Warehous
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert "<link" not in page and "@import" not in page and "url(" not in page
     data = json.loads(
-        re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page,
-                  re.S).group(1).replace("<\\/", "</")
+        re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S)
+        .group(1)
+        .replace("<\\/", "</")
     )
     reconciliation = {
         (r["source_table"], r["measure"]): (r["legacy_value"], r["difference"])

@@ -3,21 +3,25 @@
 For each number of persons (default 100 000 and 1 000 000), ``run_bench``:
 
 1. takes the export package of that size and seed from the cache (``packages``), generating
-   it the first time;
+   it the first time (generation is never timed as part of the pipeline);
 2. creates a fresh database on the benchmark's server (``server``);
 3. times the pipeline, each step a child process with its own peak memory (``process``):
-   ``member-migration load`` and ``dbt build``, with per-node times from ``run_results.json``
-   split by resource type (``dbt_timing``);
+   ``member-migration load``, then ``dbt parse`` (dbt's start-up, the same at every size:
+   reported, not in the total) and ``dbt build``, with per-node times from
+   ``run_results.json`` split by resource type, models apart from tests (``dbt_timing``);
 4. times the project's identity resolution alone (``dbt run`` of the models between
-   ``int_member_records`` and ``int_member_records_matched``, on the built database) and the
-   peer, Splink, on the same records (``peer``), and compares the two clusterings
-   (``clusters``);
+   ``int_member_records`` and ``int_member_records_matched``, on the built database: the sum
+   of their execution times) and the peer, Splink, on the same records (``peer``), and
+   compares the two clusterings (``clusters``);
 5. times the floor, plain ``COPY`` and ``create table as`` of the same files (``floor``);
-6. drops the database.
+6. optionally runs ``EXPLAIN ANALYZE`` on the slowest models (``explain``);
+7. drops the database.
 
-The result is one dict per size, written as JSON to ``target/bench/``; ``report`` turns it
-into tables. Targets (1 000 000 persons: load + build within 5 minutes and 4 times the floor;
-identity resolution faster than the peer) are reported, never asserted.
+The pipeline's total is load + build; "× floor" is that total over the floor's, "× peer" the
+project's identity resolution over Splink's. The result is one dict per size, written as JSON
+to ``target/bench/``; ``report`` turns it into tables. Targets (1 000 000 persons: load + build
+within 5 minutes and 4 times the floor; identity resolution faster than the peer) are
+reported, never asserted.
 """
 
 from __future__ import annotations

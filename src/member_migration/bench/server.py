@@ -101,7 +101,7 @@ def _describe_server(conninfo: str) -> tuple[str, dict[str, str]]:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         version = conn.execute("show server_version").fetchone()[0]
         rows = conn.execute(
-            "select name, setting || coalesce(' ' || unit, '') from pg_settings "
+            "select name, current_setting(name) from pg_settings "
             "where name = any(%s) order by name",
             (list(REPORTED_SETTINGS),),
         ).fetchall()

@@ -1,0 +1,219 @@
+"""Proof and history: the build refuses to publish when the evidence does not hold.
+
+These tests reuse the session's built package (fixture ``built`` of test_pipeline) and change
+it on purpose: a mart row removed, a tier upgraded in a new batch. The quality-gate test builds
+its own package, in its own database, whose members lack mobiles.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from conftest import TEST_AS_OF_DATE, DbtRunner, Warehouse, run_cli
+from member_migration.generator import generate_package
+
+
+def _snapshot_counts(warehouse: Warehouse) -> dict[str, int]:
+    tables = [
+        r[0]
+        for r in warehouse.query(
+            "select table_name from information_schema.tables where table_schema = 'snapshots'"
+        )
+    ]
+    return {t: warehouse.scalar(f'select count(*) from snapshots."{t}"') for t in tables}
+
+
+def test_building_twice_with_unchanged_input_adds_no_snapshot_row(
+    built, dbt: DbtRunner, warehouse: Warehouse
+):
+    before = _snapshot_counts(warehouse)
+    assert set(before) >= {
+        "snap_pos_member_card",
+        "snap_mall_user",
+        "snap_wechat_member",
+        "snap_members",
+    }
+    assert all(before.values())
+    result = dbt("build")
+    assert result.success, result.failures() or result.exception
+    assert _snapshot_counts(warehouse) == before
+
+
+def test_a_row_removed_from_a_mart_table_fails_the_reconciliation(
+    built, dbt: DbtRunner, warehouse: Warehouse
+):
+    with warehouse.connect() as conn:
+        conn.execute(
+            "delete from marts.dim_member_legacy_accounts where ctid = "
+            "(select min(ctid) from marts.dim_member_legacy_accounts)"
+        )
+    try:
+        result = dbt("build", "--select", "migration_reconciliation")
+        assert not result.success
+        failed = result.failures()
+        assert any("all_zero_migration_reconciliation_difference" in f for f in failed), failed
+        off = warehouse.query(
+            "select source_table, measure, difference from audit.migration_reconciliation "
+            "where difference <> 0"
+        )
+        assert len(off) == 1 and off[0][1] == "records" and off[0][2] == 1
+    finally:
+        restored = dbt("run", "--select", "dim_member_legacy_accounts", "migration_reconciliation")
+        assert restored.success
+    assert (
+        warehouse.scalar(
+            "select count(*) from audit.migration_reconciliation where difference <> 0"
+        )
+        == 0
+    )
+
+
+def test_a_changed_tier_adds_exactly_one_version(built, dbt: DbtRunner, warehouse: Warehouse):
+    # A member with one POS card below the top tier; its card comes again in a new batch,
+    # upgraded to 钻石卡 (T5), as a delta export would send it.
+    card, member_id = warehouse.query(
+        "select a.source_key, a.member_id from marts.dim_member_legacy_accounts a "
+        "join marts.dim_members m using (member_id) "
+        "where a.source_system = 'pos' and m.source_record_count = 1 and m.tier_code <> 'T5' "
+        "order by a.source_key limit 1"
+    )[0]
+    versions_before = warehouse.scalar(
+        "select count(*) from snapshots.snap_members where member_id = %s", (member_id,)
+    )
+    card_versions_before = warehouse.scalar(
+        "select count(*) from snapshots.snap_pos_member_card where source_key = %s", (card,)
+    )
+    with warehouse.connect() as conn:
+        conn.execute(
+            "insert into raw.pos_member_card "
+            "select card_no, member_name, mobile, id_card_no, gender, birthday, open_date, "
+            "store_code, '钻石卡', points, stored_value, status, nickname, province, city, "
+            "'2026-10-30 12:00:00', (select max(_batch_id) + 1 from raw.pos_member_card), "
+            "'pos_member_card.csv', 1, now() "
+            "from raw.pos_member_card where trim(card_no) = %s "
+            "order by _batch_id desc, _record_number desc limit 1",
+            (card,),
+        )
+    result = dbt("build")
+    assert result.success, result.failures() or result.exception
+    assert (
+        warehouse.scalar(
+            "select tier_code from marts.dim_members where member_id = %s", (member_id,)
+        )
+        == "T5"
+    )
+    assert (
+        warehouse.scalar(
+            "select count(*) from snapshots.snap_members where member_id = %s", (member_id,)
+        )
+        == versions_before + 1
+    )
+    assert (
+        warehouse.scalar(
+            "select count(*) from snapshots.snap_pos_member_card where source_key = %s", (card,)
+        )
+        == card_versions_before + 1
+    )
+    history = warehouse.query(
+        "select tier_code, is_current from marts.member_history where member_id = %s "
+        "order by valid_from",
+        (member_id,),
+    )
+    assert history[-1] == ("T5", True) and not any(current for _, current in history[:-1])
+    # The superseded version is counted, and everything still reconciles.
+    assert (
+        warehouse.scalar(
+            "select count(*) from audit.migration_reconciliation where difference <> 0"
+        )
+        == 0
+    )
+
+
+def _blank_mobiles(package: Path) -> None:
+    """Rewrite the member files (as UTF-8) with every mobile missing."""
+    styles = json.loads((package.parent / f"{package.name}.truth" / "summary.json").read_text())
+    mobile_columns = {
+        "pos_member_card.csv": "mobile",
+        "mall_user.csv": "phone",
+        "wechat_member.csv": "mobile",
+    }
+    for file_name, column in mobile_columns.items():
+        path = package / file_name
+        encoding = styles["files"][file_name]["encoding"]
+        codec = "gb18030" if encoding == "gb18030" else "utf-8-sig"
+        text = path.read_bytes().decode(codec, errors="surrogateescape")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        header = rows[0]
+        index = header.index(column)
+        out = io.StringIO(newline="")
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows[1:]:
+            if len(row) == len(header):
+                row[index] = ""
+            writer.writerow(row)
+        path.write_bytes(out.getvalue().encode("utf-8", errors="surrogateescape"))
+
+
+def test_members_without_mobiles_fail_the_quality_gate_naming_column_and_rate(
+    warehouse: Warehouse, tmp_path: Path
+):
+    package = tmp_path / "no_mobiles"
+    generate_package(package, persons=400, seed=5)
+    _blank_mobiles(package)
+    dbname = warehouse.create_database()
+    env = {**warehouse.env, "PGDATABASE": dbname}
+    cli_env = {**os.environ, **env}
+    run_cli("load", str(package), env=cli_env)
+    result = run_cli(
+        "dbt",
+        "build",
+        "--vars",
+        json.dumps({"as_of_date": TEST_AS_OF_DATE}),
+        "--target-path",
+        str(tmp_path / "target"),
+        "--log-path",
+        str(tmp_path / "logs"),
+        env=cli_env,
+        check=False,
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "null_rate_within_dictionary_dim_members_mobile_masked" in output
+    assert "Quality gate failed: mobile" in output
+    # The failing gate stops everything downstream of dim_members; the rate it names is the
+    # share of members without a mobile, measured here independently.
+    with psycopg.connect(warehouse.settings.conninfo(dbname)) as conn:
+        rate = conn.execute(
+            "select count(*) filter (where mobile_masked is null)::numeric / count(*) "
+            "from marts.dim_members"
+        ).fetchone()[0]
+    assert rate > 0.05
+    assert f"null rate {float(rate):.4f} is above its max_null_rate 0.05" in output
+
+
+@pytest.mark.parametrize("resource_type", ["model", "seed", "snapshot"])
+def test_docs_catalog_describes_every_node_and_column(built, dbt: DbtRunner, resource_type: str):
+    result = dbt("docs", "generate")
+    assert result.success, result.exception
+    manifest = json.loads((dbt.target_dir / "manifest.json").read_text())
+    catalog = json.loads((dbt.target_dir / "catalog.json").read_text())
+    undocumented = []
+    for unique_id, node in manifest["nodes"].items():
+        if node["resource_type"] != resource_type or node["package_name"] != "member_migration":
+            continue
+        if not node["description"].strip():
+            undocumented.append(unique_id)
+        columns = catalog["nodes"].get(unique_id, {}).get("columns", {})
+        for column in columns:
+            documented = node["columns"].get(column, {}).get("description", "").strip()
+            if not documented:
+                undocumented.append(f"{unique_id}.{column}")
+    assert not undocumented, undocumented
