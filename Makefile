@@ -52,7 +52,7 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check src tests/python
 	$(BIN)/ruff format --check src tests/python
-	$(BIN)/sqlfluff lint models macros tests analyses snapshots
+	$(BIN)/sqlfluff lint --processes 2 models analyses tests/staging tests/members tests/points
 
 fmt: setup
 	$(BIN)/ruff check --fix src tests/python

@@ -61,11 +61,11 @@ conversion as (
 -- records -------------------------------------------------------------------------------------
 loaded as (
     {%- for source_table, model in loaded_models %}
-    select
-        '{{ source_table }}' as source_table,
-        count(*)::numeric as loaded_rows
-    from {{ ref(model) }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ source_table }}' as source_table,
+            count(*)::numeric as loaded_rows
+        from {{ ref(model) }}
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 
@@ -89,12 +89,12 @@ outcome_counts as (
 
 migrated_records as (
     {%- for source_table, source_system in member_tables %}
-    select
-        '{{ source_table }}' as source_table,
-        count(*)::numeric as migrated_rows
-    from legacy_accounts
-    where source_system = '{{ source_system }}'
-    union all
+        select
+            '{{ source_table }}' as source_table,
+            count(*)::numeric as migrated_rows
+        from legacy_accounts
+        where source_system = '{{ source_system }}'
+        union all
     {%- endfor %}
     select
         'pos_points_log' as source_table,
@@ -210,8 +210,9 @@ stored_value as (
         coalesce(sum(stored_value) filter (where outcome in ('migrated', 'quarantined')), 0)
             as legacy_value,
         (
-            select coalesce(sum(amount), 0) from benefits
-            where benefit_type = 'STORED_VALUE'
+            select coalesce(sum(stored_value_benefits.amount), 0)
+            from benefits as stored_value_benefits
+            where stored_value_benefits.benefit_type = 'STORED_VALUE'
         ) as migrated_value,
         0::numeric as duplicate_value,
         0::numeric as superseded_value,
@@ -231,8 +232,9 @@ open_coupons as (
             where is_open_coupon and outcome in ('migrated', 'quarantined')
         )::numeric as legacy_value,
         (
-            select count(*) from benefits
-            where benefit_type in ('COUPON_CASH', 'COUPON_DISCOUNT')
+            select count(*)
+            from benefits as coupon_benefits
+            where coupon_benefits.benefit_type in ('COUPON_CASH', 'COUPON_DISCOUNT')
         )::numeric as migrated_value,
         0::numeric as duplicate_value,
         0::numeric as superseded_value,

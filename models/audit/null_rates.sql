@@ -21,13 +21,13 @@ dictionary as (
 
 cells as (
     {%- for model_name in gated_models %}
-    select
-        '{{ model_name }}' as model_name,
-        cell.key as column_name,
-        cell.value = 'null'::jsonb as is_null
-    from {{ ref(model_name) }} as model_rows
-    cross join lateral jsonb_each(to_jsonb(model_rows)) as cell
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ model_name }}' as model_name,
+            cell.key as column_name,
+            cell.value = 'null'::jsonb as is_null
+        from {{ ref(model_name) }} as model_rows
+        cross join lateral jsonb_each(to_jsonb(model_rows)) as cell
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 

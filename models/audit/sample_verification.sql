@@ -34,17 +34,17 @@ sampled_members as (
 
 legacy_records as (
     {%- for system, model, name_col, mobile_col, tier_col, status_col, points_col, reg_col in systems %}
-    select
-        '{{ system }}' as source_system,
-        source_key,
-        {% if name_col == 'null' %}null{% else %}legacy_record ->> '{{ name_col }}'{% endif %} as legacy_name,
-        legacy_record ->> '{{ mobile_col }}' as legacy_mobile,
-        legacy_record ->> '{{ tier_col }}' as legacy_tier,
-        {% if status_col == 'null' %}null{% else %}legacy_record ->> '{{ status_col }}'{% endif %} as legacy_status,
-        legacy_record ->> '{{ points_col }}' as legacy_points,
-        legacy_record ->> '{{ reg_col }}' as legacy_registered
-    from {{ ref(model) }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ system }}' as source_system,
+            source_key,
+            {% if name_col == 'null' %}null{% else %}legacy_record ->> '{{ name_col }}'{% endif %} as legacy_name,
+            legacy_record ->> '{{ mobile_col }}' as legacy_mobile,
+            legacy_record ->> '{{ tier_col }}' as legacy_tier,
+            {% if status_col == 'null' %}null{% else %}legacy_record ->> '{{ status_col }}'{% endif %} as legacy_status,
+            legacy_record ->> '{{ points_col }}' as legacy_points,
+            legacy_record ->> '{{ reg_col }}' as legacy_registered
+        from {{ ref(model) }}
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 

@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 import psycopg
-import pytest
 
 from conftest import TEST_AS_OF_DATE, DbtRunner, Warehouse, run_cli
 from member_migration.generator import generate_package
@@ -28,22 +27,6 @@ def _snapshot_counts(warehouse: Warehouse) -> dict[str, int]:
         )
     ]
     return {t: warehouse.scalar(f'select count(*) from snapshots."{t}"') for t in tables}
-
-
-def test_building_twice_with_unchanged_input_adds_no_snapshot_row(
-    built, dbt: DbtRunner, warehouse: Warehouse
-):
-    before = _snapshot_counts(warehouse)
-    assert set(before) >= {
-        "snap_pos_member_card",
-        "snap_mall_user",
-        "snap_wechat_member",
-        "snap_members",
-    }
-    assert all(before.values())
-    result = dbt("build")
-    assert result.success, result.failures() or result.exception
-    assert _snapshot_counts(warehouse) == before
 
 
 def test_a_row_removed_from_a_mart_table_fails_the_reconciliation(
@@ -75,7 +58,18 @@ def test_a_row_removed_from_a_mart_table_fails_the_reconciliation(
     )
 
 
-def test_a_changed_tier_adds_exactly_one_version(built, dbt: DbtRunner, warehouse: Warehouse):
+def test_a_rebuild_adds_exactly_one_version_for_a_changed_tier_and_none_else(
+    built, dbt: DbtRunner, warehouse: Warehouse
+):
+    """Rebuilding re-snapshots every member and record: only what changed gets a version."""
+    counts_before = _snapshot_counts(warehouse)
+    assert set(counts_before) >= {
+        "snap_pos_member_card",
+        "snap_mall_user",
+        "snap_wechat_member",
+        "snap_members",
+    }
+    assert all(counts_before.values())
     # A member with one POS card below the top tier; its card comes again in a new batch,
     # upgraded to 钻石卡 (T5), as a delta export would send it.
     card, member_id = warehouse.query(
@@ -121,6 +115,11 @@ def test_a_changed_tier_adds_exactly_one_version(built, dbt: DbtRunner, warehous
         )
         == card_versions_before + 1
     )
+    # Nothing else got a version: a rebuild of unchanged input adds no snapshot row.
+    expected_counts = dict(counts_before)
+    expected_counts["snap_members"] += 1
+    expected_counts["snap_pos_member_card"] += 1
+    assert _snapshot_counts(warehouse) == expected_counts
     history = warehouse.query(
         "select tier_code, is_current from marts.member_history where member_id = %s "
         "order by valid_from",
@@ -199,15 +198,15 @@ def test_members_without_mobiles_fail_the_quality_gate_naming_column_and_rate(
     assert f"null rate {float(rate):.4f} is above its max_null_rate 0.05" in output
 
 
-@pytest.mark.parametrize("resource_type", ["model", "seed", "snapshot"])
-def test_docs_catalog_describes_every_node_and_column(built, dbt: DbtRunner, resource_type: str):
+def test_docs_catalog_describes_every_model_seed_snapshot_column_and_macro(built, dbt: DbtRunner):
     result = dbt("docs", "generate")
     assert result.success, result.exception
     manifest = json.loads((dbt.target_dir / "manifest.json").read_text())
     catalog = json.loads((dbt.target_dir / "catalog.json").read_text())
     undocumented = []
+    kinds = {"model", "seed", "snapshot"}
     for unique_id, node in manifest["nodes"].items():
-        if node["resource_type"] != resource_type or node["package_name"] != "member_migration":
+        if node["resource_type"] not in kinds or node["package_name"] != "member_migration":
             continue
         if not node["description"].strip():
             undocumented.append(unique_id)
@@ -217,3 +216,21 @@ def test_docs_catalog_describes_every_node_and_column(built, dbt: DbtRunner, res
             if not documented:
                 undocumented.append(f"{unique_id}.{column}")
     assert not undocumented, undocumented
+    # Every project macro (generic tests included) is documented too.
+    bare = [
+        uid
+        for uid, macro in manifest["macros"].items()
+        if macro["package_name"] == "member_migration"
+        and not macro["name"].startswith(("default__", "postgres__"))
+        and not macro["description"].strip()
+    ]
+    assert not bare, bare
+    # Every project macro (generic tests included) is documented too.
+    bare = [
+        uid
+        for uid, macro in manifest["macros"].items()
+        if macro["package_name"] == "member_migration"
+        and not macro["name"].startswith(("default__", "postgres__"))
+        and not macro["description"].strip()
+    ]
+    assert not bare, bare

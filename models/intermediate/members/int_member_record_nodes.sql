@@ -2,10 +2,6 @@
     config(
         unlogged=true,
         post_hook=['analyze {{ this }}'],
-        indexes=[
-            {'columns': ['record_num'], 'unique': true},
-            {'columns': ['record_id'], 'unique': true},
-        ],
     )
 }}
 

@@ -167,9 +167,9 @@ violations as (
                 '{{ rule_code }}' as rule_code,
                 {{ "'" ~ column_name ~ "'" if column_name else 'cast(null as text)' }} as column_name,
                 {%- if rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') %}
-                {{ raw_value }} as raw_value
+                    {{ raw_value }} as raw_value
                 {%- else %}
-                raw_record ->> '{{ column_name }}' as raw_value
+                    raw_record ->> '{{ column_name }}' as raw_value
                 {%- endif %}
             from {{ child.source_table }}_rows
             where {{ flag }}

@@ -51,10 +51,10 @@ violations as (
             '{{ rule_code }}' as rule_code,
             {{ column_name }} as column_name,
             {%- if rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') %}
-            {{ raw_value }} as raw_value
+                {{ raw_value }} as raw_value
             {%- else %}
             -- the value exactly as loaded (before trimming and folding), as the rules ask
-            raw_record ->> ({{ column_name }}) as raw_value
+                raw_record ->> ({{ column_name }}) as raw_value
             {%- endif %}
         from member_rows
         where {{ flag }}

@@ -251,22 +251,28 @@ class _SizeRun:
         options = self.options
         assert options.bench_root is not None
         self.progress(f"[{self.persons:,}] package (generated once, then cached) ...")
-        package = bench_package(
-            options.bench_root / "packages",
-            self.persons,
-            options.seed,
-            regenerate=options.regenerate,
-        )
-        self.result["package"] = {
-            "path": str(package.path),
-            "rows_per_file": package.rows_per_file,
-            "rows": package.rows,
-            "generated_seconds": (
-                None if package.generated_seconds is None else round(package.generated_seconds, 1)
-            ),
-        }
-        self.work_dir.mkdir(parents=True, exist_ok=True)
         try:
+            package = bench_package(
+                options.bench_root / "packages",
+                self.persons,
+                options.seed,
+                regenerate=options.regenerate,
+            )
+            self.result["package"] = {
+                "path": str(package.path),
+                "rows_per_file": package.rows_per_file,
+                "rows": package.rows,
+                "generated_seconds": (
+                    None
+                    if package.generated_seconds is None
+                    else round(package.generated_seconds, 1)
+                ),
+            }
+            if package.generated_seconds is not None:
+                self.progress(
+                    f"[{self.persons:,}] package generated in {package.generated_seconds:,.0f} s"
+                )
+            self.work_dir.mkdir(parents=True, exist_ok=True)
             with _fresh_database(self.server, self.persons, keep=options.keep) as dbname:
                 self.result["database"] = self.server.database(dbname).url()
                 self._run_in(self.server.database(dbname), package.path)
