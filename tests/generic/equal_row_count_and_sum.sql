@@ -9,7 +9,8 @@
     sum_column=none,
     compare_sum_column=none,
     filter=none,
-    compare_filter=none
+    compare_filter=none,
+    compare_row_count=true
 ) %}
 
 with
@@ -43,6 +44,6 @@ final as (
 )
 
 select * from final
-where row_count <> compare_row_count or total <> compare_total
+where {% if compare_row_count %}row_count <> compare_row_count or {% endif %}total <> compare_total
 
 {% endtest %}
