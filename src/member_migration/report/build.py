@@ -144,14 +144,19 @@ def _table(rows: list[dict], columns: list[str] | None = None, limit: int | None
         cells = []
         for c in columns:
             value = row.get(c)
-            css = " class='num'" if isinstance(value, int | float) else ""
-            shown = "" if value is None else f"{value:,}" if isinstance(value, int) else value
+            if isinstance(value, bool):
+                css, shown = "", "yes" if value else "no"
+            else:
+                css = " class='num'" if isinstance(value, int | float) else ""
+                shown = "" if value is None else f"{value:,}" if isinstance(value, int) else value
             cells.append(f"<td{css}>{html.escape(str(shown))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<div class='wide'>{table}</div>"
 
 
 _CSS = """
+.wide{overflow-x:auto}
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC",sans-serif;
 margin:2rem auto;max-width:1100px;color:#1b1f24;padding:0 1rem}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #d0d7de;
