@@ -6,4 +6,4 @@ select
     max_null_rate,
     is_passing
 from {{ ref('null_rates') }}
-order by is_passing, null_rate desc
+order by is_passing asc, null_rate desc
