@@ -45,9 +45,8 @@ demo: setup
 	@echo
 	@echo "Done."
 	@echo "  report:     $(CURDIR)/target/migration_report.html"
-	@echo "  warehouse:  $$($(MM) warehouse status | tail -n 1 || true)"
 	@echo "  docs site:  $(CURDIR)/target/index.html (make docs serves it on http://127.0.0.1:8080)"
-	@echo "  psql:       psql $$($(BIN)/python -c 'from member_migration.config import connection_settings as c; print(c().url())')"
+	@echo "  warehouse:  psql $$($(BIN)/python -c 'from member_migration.config import connection_settings as c; print(c().url())')"
 
 lint: setup
 	$(BIN)/ruff check src tests/python
