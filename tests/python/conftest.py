@@ -174,7 +174,12 @@ class DbtRunner:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-        results = list(getattr(res.result, "results", []) or []) if res.result is not None else []
+        if isinstance(res.result, list):  # `dbt ls` returns its lines
+            results = list(res.result)
+        elif res.result is not None:
+            results = list(getattr(res.result, "results", []) or [])
+        else:
+            results = []
         return DbtResult(res.success, results, res.exception, "")
 
 

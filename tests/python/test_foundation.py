@@ -156,7 +156,7 @@ def test_every_folder_builds_into_exactly_the_contract_schema(dbt):
 
 
 def test_seeds_build_into_the_mapping_schema_of_a_real_server(dbt, warehouse: Warehouse):
-    result = dbt("build", "--select", "resource_type:seed")
+    result = dbt("build", "--select", "resource_type:seed", "--indirect-selection", "cautious")
     assert result.success, result.failures() or result.exception
     schemas = {
         r[0]
