@@ -89,6 +89,8 @@ class BenchOptions:
     keep: bool = False
     #: EXPLAIN ANALYZE this many of the build's slowest models (0: none)
     explain: int = 0
+    #: dbt threads for the build and the identity run (None: the profile's)
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         self.project_root = Path(self.project_root)
@@ -211,9 +213,15 @@ class _SizeRun:
         dbt_vars = json.dumps(self._dbt_vars())
         root = self.options.project_root
         profiles_dir = root if (root / "profiles.yml").exists() else self._example_profiles()
+        threads = (
+            ["--threads", str(self.options.threads)]
+            if self.options.threads is not None and command[0] != "parse"
+            else []
+        )
         argv = [
             _dbt_executable(),
             *command,
+            *threads,
             "--vars",
             dbt_vars,
             "--project-dir",
@@ -510,6 +518,7 @@ def run_bench(options: BenchOptions | None = None, progress: Progress | None = N
                 "peer": options.peer,
                 "floor": options.floor,
                 "explain": options.explain,
+                "threads": options.threads,
                 "cpus": os.cpu_count(),
             },
             sizes=sizes,
