@@ -51,6 +51,8 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check src tests/python
 	$(BIN)/ruff format --check src tests/python
+	@# sqlfluff's dbt templater opens a database connection to compile models
+	$(MM) warehouse start
 	$(BIN)/sqlfluff lint --processes 2 models analyses tests/staging tests/members tests/points
 
 fmt: setup
