@@ -12,13 +12,14 @@ DEMO_PERSONS ?= 100000
 DEMO_SEED ?= 42
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint fmt pytest docs docs-serve report clean help
+.PHONY: setup demo test lint fmt pytest docs docs-serve report bench clean help
 
 help:
 	@echo "make setup   virtual environment, install, profiles.yml"
 	@echo "make demo    warehouse + generate + load + dbt build + docs + report"
 	@echo "make test    lint + every test (pytest drives dbt against a real PostgreSQL)"
 	@echo "make lint    ruff (lint + format check) and sqlfluff"
+	@echo "make bench   time load + dbt build at 100k and 1M persons against the floor and Splink"
 	@echo "make docs    generate the dbt docs site and serve it on 127.0.0.1:8080"
 	@echo "make clean   stop the warehouse and remove every generated file"
 
@@ -63,6 +64,17 @@ pytest: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint pytest
+
+BENCH_STAMP := $(VENV)/.bench-stamp
+BENCH_ARGS ?=
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	@touch $(BENCH_STAMP)
+
+# Sizes: BENCH_ARGS="--persons 100000" (default: 100 000 and 1 000 000). JSON in target/bench/.
+bench: setup $(BENCH_STAMP)
+	$(MM) bench $(BENCH_ARGS)
 
 docs: setup
 	$(MM) dbt docs generate

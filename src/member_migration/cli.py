@@ -207,6 +207,63 @@ def dbt(ctx: typer.Context) -> None:
     raise typer.Exit(result.returncode)
 
 
+# -- bench -------------------------------------------------------------------------------------
+@app.command()
+def bench(
+    persons: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--persons",
+            help="Persons per package; repeat for several sizes (default 100000 and 1000000).",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the generated packages.")] = 42,
+    peer: Annotated[
+        bool, typer.Option("--peer/--no-peer", help="Compare with Splink (the bench extra).")
+    ] = True,
+    floor: Annotated[
+        bool, typer.Option("--floor/--no-floor", help="Measure the floor (plain COPY).")
+    ] = True,
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Keep the databases and server for profiling.")
+    ] = False,
+    regenerate: Annotated[
+        bool, typer.Option("--regenerate", help="Generate the packages again.")
+    ] = False,
+    threads: Annotated[
+        int | None, typer.Option(help="dbt threads (default: the profile's).")
+    ] = None,
+    explain: Annotated[
+        int, typer.Option(help="EXPLAIN ANALYZE the N slowest models (plans in target/bench).")
+    ] = 0,
+) -> None:
+    """Time load + dbt build against the floor (plain COPY) and a peer (Splink); JSON in
+    target/bench/. Uses a fresh embedded server, or PGHOST's server in a new database."""
+    from member_migration.bench import DEFAULT_SIZES, BenchOptions, run_bench
+    from member_migration.bench.report import print_report
+    from member_migration.warehouse import WarehouseError
+
+    options = BenchOptions(
+        sizes=tuple(persons or DEFAULT_SIZES),
+        seed=seed,
+        peer=peer,
+        floor=floor,
+        keep=keep,
+        regenerate=regenerate,
+        explain=explain,
+        threads=threads,
+    )
+    try:
+        report = run_bench(
+            options, progress=lambda message: err_console.print(message, markup=False)
+        )
+    except WarehouseError as exc:
+        _fail(str(exc))
+    print_report(report, console)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()
 
