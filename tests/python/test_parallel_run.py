@@ -146,13 +146,19 @@ class Database:
         }
 
 
+def _hashable(value):
+    """A value of a row as something a Counter can hold (arrays and jsonb as JSON text)."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return value
+
+
 @dataclass
 class Published:
     """What the base build of A published, kept before the delta is built."""
 
     accounts: dict[str, str]  # legacy_account_id -> member_id
     tracked: dict[str, tuple]  # member_id -> tier, status, points, stored value, mobile hash
-    tier_rank: dict[str, int]
     points: dict[str, int]
     ledger: dict[str, str]  # ledger_entry_id -> member_id
     benefits: dict[str, str]  # benefit_id -> member_id
@@ -192,7 +198,6 @@ def _published(db: Database) -> Published:
                 "mobile_hash from intermediate.int_members_history_source"
             )
         },
-        tier_rank=dict(db.query("select member_id, tier_rank from marts.dim_members")),
         points=dict(db.query("select member_id, points_balance from marts.dim_members")),
         ledger=dict(db.query("select ledger_entry_id, member_id from marts.fct_points_ledger")),
         benefits=dict(db.query("select benefit_id, member_id from marts.dim_member_benefits")),
