@@ -35,7 +35,8 @@ moves as (
         dbt_valid_from as recorded_at,
         legacy_account_id
     from versions
-    where previous_member_id is not null
+    where
+        previous_member_id is not null
         and previous_member_id <> member_id
 ),
 
@@ -57,9 +58,10 @@ retired_id_still_held as (
         changes.recorded_at
     from changes
     inner join assignments
-        on changes.retired_member_id = assignments.member_id
-        and assignments.dbt_valid_from <= changes.recorded_at
-        and (assignments.dbt_valid_to is null or assignments.dbt_valid_to > changes.recorded_at)
+        on
+            changes.retired_member_id = assignments.member_id
+            and assignments.dbt_valid_from <= changes.recorded_at
+            and (assignments.dbt_valid_to is null or assignments.dbt_valid_to > changes.recorded_at)
 ),
 
 classified as (
@@ -68,15 +70,16 @@ classified as (
         case when retired_id_still_held.retired_member_id is null then 'merge' else 'split' end as change_type
     from changes
     left join retired_id_still_held
-        on changes.retired_member_id = retired_id_still_held.retired_member_id
-        and changes.recorded_at = retired_id_still_held.recorded_at
+        on
+            changes.retired_member_id = retired_id_still_held.retired_member_id
+            and changes.recorded_at = retired_id_still_held.recorded_at
 ),
 
 final as (
     select
         -- ids
         md5(
-            retired_member_id || '|' || surviving_member_id || '|' || cast(recorded_at as text)
+            retired_member_id || '|' || surviving_member_id || '|' || recorded_at::text
         )::text as member_id_change_id,
         retired_member_id::text as retired_member_id,
         surviving_member_id::text as surviving_member_id,
@@ -86,7 +89,7 @@ final as (
         batch_id::bigint as batch_id,
         records_moved::integer as records_moved,
         -- timestamps
-        cast(recorded_at as timestamptz) as recorded_at
+        recorded_at::timestamptz as recorded_at
     from classified
 )
 
