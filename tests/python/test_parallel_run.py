@@ -330,6 +330,11 @@ def test_the_delta_cross_link_merges_two_members_and_moves_points_benefits_and_l
     )
     assert set(now.values()) == {survivor} and len(now) == len(old_records)
     assert survivor in (p, q)
+    # The id that survives is the one a fresh build of the combined data assigns.
+    assert survivor == run.b.scalar(
+        "select member_id from marts.dim_member_legacy_accounts where legacy_account_id = %s",
+        (new_record,),
+    )
     retired = q if survivor == p else p
     # The merge is recorded for downstream systems, and the retired id is gone.
     merges = run.a.query(
@@ -371,26 +376,28 @@ def test_the_delta_cross_link_merges_two_members_and_moves_points_benefits_and_l
     assert any(m in (p, q) for m in run.before.ledger.values())
 
 
-def test_member_id_merges_lists_every_id_the_delta_retired(run: ParallelRun):
+def test_member_id_merges_lists_every_id_change_of_the_delta(run: ParallelRun):
     assert run.before.merges == 0
     after_ids = {m for (m,) in run.a.query("select member_id from marts.dim_members")}
-    gone = set(run.before.tracked) - after_ids
-    assert gone, "the delta retired no member id"
+    after_accounts = run.a.accounts()
     rows = run.a.query(
         "select retired_member_id, surviving_member_id, change_type, batch_id, records_moved "
         "from marts.member_id_merges"
     )
-    merged = {r[0] for r in rows if r[2] == "merge"}
-    assert merged == gone
-    assert all(r[1] in after_ids and r[3] == run.delta_batch for r in rows)
-    # records_moved counts the records that went from the retired to the surviving id.
-    after_accounts = run.a.accounts()
+    # One row per (old id, new id) pair of records that moved, with the number moved.
     moved = Counter(
         (old, after_accounts[record])
         for record, old in run.before.accounts.items()
         if record in after_accounts and after_accounts[record] != old
     )
+    assert moved, "the delta moved no record to another member"
     assert {(r[0], r[1]): r[4] for r in rows} == dict(moved)
+    assert all(r[1] in after_ids and r[3] == run.delta_batch for r in rows)
+    # A merge retires an id that is gone; a split leaves one that still exists. An id that went
+    # away with all its records (quarantined, none moved) is no id change.
+    gone = set(run.before.tracked) - after_ids
+    assert {r[0] for r in rows if r[2] == "merge"} == gone & {old for old, _ in moved}
+    assert {r[0] for r in rows if r[2] == "split"} <= after_ids
     # A fresh build of the combined data saw no id change.
     assert run.b.scalar("select count(*) from marts.member_id_merges") == 0
 
