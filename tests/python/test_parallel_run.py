@@ -238,9 +238,19 @@ def run(
     b.load(combined)
     b.build(dbt, data_tests=False)
     return ParallelRun(
-        base, delta, combined, stats, a, b, before, delta_batch,
-        first, second, raw_before, raw_after,
-    )  # fmt: skip
+        base=base,
+        delta=delta,
+        combined=combined,
+        combined_stats=stats,
+        a=a,
+        b=b,
+        before=before,
+        delta_batch=delta_batch,
+        first_delta_load=first,
+        second_delta_load=second,
+        raw_before_second_load=raw_before,
+        raw_after_second_load=raw_after,
+    )
 
 
 def _member_of(records: list[tuple], *, mobile=None, unionid=None) -> set[str]:
@@ -252,7 +262,7 @@ def _member_of(records: list[tuple], *, mobile=None, unionid=None) -> set[str]:
 
 
 # -- equivalence ----------------------------------------------------------------------------------
-def test_combined_export_keeps_every_base_record_the_delta_does_not_replace(run: ParallelRun):
+def test_combined_export_replaces_resent_keys_and_keeps_append_only_rows(run: ParallelRun):
     replaced = {t: s.replaced for t, s in run.combined_stats.items()}
     # Member rows and status changes come again whole; append-only files are never replaced.
     assert replaced["pos_points_log"] == replaced["pos_transaction"] == 0
