@@ -99,6 +99,7 @@ begin
             end if;
         end loop;
         execute format('revoke all on schema %I from public', schema_name);
+        execute format('revoke all on all tables in schema %I from public', schema_name);
         execute format('revoke all on all routines in schema %I from public', schema_name);
     end loop;
     -- every other project schema: nothing for either role, nor for PUBLIC
