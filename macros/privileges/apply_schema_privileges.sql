@@ -9,9 +9,9 @@
       the target schema, the schemas of every node in the graph, and the candidate/previous
       schemas of the publish step): every privilege of both roles revoked, on the schema, its
       tables, sequences and routines, and their default privileges of the current role; PUBLIC
-      loses what PostgreSQL grants it by default (EXECUTE on routines; CREATE and USAGE on a
-      schema, except USAGE on the `public` schema, which stays as PostgreSQL ships it: nothing
-      of this project lives there).
+      loses every privilege there too (EXECUTE on the hooks' functions, which PostgreSQL grants
+      it by default), except in the `public` schema, where it loses only CREATE: extensions
+      live there, and nothing of this project does.
 
     apply_schema_privileges() returns one SQL statement (a DO block): idempotent, safe inside a
     transaction (the publish step runs it in its own), silent about schemas that do not exist
@@ -128,13 +128,14 @@ begin
                 schema_name, role_name
             );
         end loop;
-        execute format('revoke all on all tables in schema %I from public', schema_name);
         if schema_name = 'public' then
+            -- PostgreSQL's own schema (extensions live there): only CREATE is taken from PUBLIC
             execute 'revoke create on schema public from public';
         else
             execute format('revoke all on schema %I from public', schema_name);
+            execute format('revoke all on all tables in schema %I from public', schema_name);
+            execute format('revoke all on all routines in schema %I from public', schema_name);
         end if;
-        execute format('revoke all on all routines in schema %I from public', schema_name);
     end loop;
 end
 $member_migration_privileges$

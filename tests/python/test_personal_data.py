@@ -27,6 +27,7 @@ from conftest import Built, DbtRunner, Warehouse, run_cli
 from member_migration import config
 from member_migration.contract import EXPORT_FILES, FILES_BY_TABLE
 from member_migration.generator import generate_package
+from member_migration.loader import load_package
 
 #: Schemas neither contract role may use (pii: bi_reader only).
 CLOSED_SCHEMAS = ("raw", "staging", "intermediate", "audit", "snapshots", "mapping")
@@ -595,3 +596,41 @@ def test_erase_refuses_an_invalid_identifier_and_reports_nothing_found(
             "select outcome, count(*) from audit.erasure_requests group by 1 order by 1"
         ).fetchall()
     assert outcomes == [("erased", 1), ("not_found", 1)]
+
+
+def test_a_manifest_made_before_erasure_support_gets_records_erased_on_the_next_load(
+    tmp_path: Path, fresh_db: str
+):
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(
+            """
+            create schema raw;
+            create table raw.batch_manifest (
+                batch_id bigint not null, package_path text not null, file_name text not null,
+                source_table text not null, sha256 text not null, encoding text not null,
+                records_read bigint not null, records_loaded bigint not null,
+                records_rejected bigint not null, started_at timestamptz not null,
+                finished_at timestamptz not null, package_sha256 text not null,
+                primary key (batch_id, source_table), unique (source_table, sha256),
+                check (records_read = records_loaded + records_rejected)
+            );
+            insert into raw.batch_manifest values
+                (1, '/old', 'x.csv', 'pos_member_card', 'abc', 'utf-8', 3, 2, 1, now(), now(), 'p');
+            """
+        )
+    package = tmp_path / "package"
+    generate_package(package, persons=20, seed=3)
+    load_package(fresh_db, package)
+    with psycopg.connect(fresh_db) as conn:
+        rows = conn.execute(
+            "select batch_id, records_read, records_loaded, records_rejected, records_erased "
+            "from raw.batch_manifest where batch_id = 1"
+        ).fetchall()
+        checks = conn.execute(
+            "select pg_get_constraintdef(oid) from pg_constraint "
+            "where conrelid = 'raw.batch_manifest'::regclass and contype = 'c'"
+        ).fetchall()
+        with pytest.raises(errors.CheckViolation):
+            conn.execute("update raw.batch_manifest set records_erased = 1 where batch_id = 1")
+    assert rows == [(1, 3, 2, 1, 0)]
+    assert len(checks) == 1 and "records_erased" in checks[0][0]
