@@ -8,7 +8,23 @@
 
     A missing points value cannot be summed (it is POINTS_INVALID and counts only as a record);
     a missing stored value is 0.
+
+    Erasure (PIPL Art. 47, `member-migration erase`): the legacy side still counts what the
+    files held, and `erased_value` what erasure took away: records removed from raw (rows and
+    loader rejects) plus records the loader skipped because they were erased before
+    (batch_manifest.records_erased); for points, stored value and open coupons, the parseable
+    values of the removed winning rows, recorded by the request (source erasure_removals,
+    without any identifier). A warehouse where no erasure ever ran has no erasure table: 0.
 -#}
+{%- set erasure_removals = source('erasure', 'erasure_removals') -%}
+{%- set has_erasures = false -%}
+{%- if execute -%}
+    {%- set has_erasures = adapter.get_relation(
+        database=erasure_removals.database,
+        schema=erasure_removals.schema,
+        identifier=erasure_removals.identifier,
+    ) is not none -%}
+{%- endif -%}
 {%- set member_tables = [
     ('pos_member_card', 'pos'),
     ('mall_user', 'mall'),
@@ -56,6 +72,68 @@ coupons as (
 
 conversion as (
     select * from {{ ref('points_conversion') }}
+),
+
+manifest as (
+    select * from {{ ref('stg_loader__batch_manifest') }}
+),
+
+removals as (
+    {%- if has_erasures %}
+        select * from {{ erasure_removals }}
+    {%- else %}
+        -- no erasure request ever ran in this warehouse
+        select
+            null::text as table_schema,
+            null::text as table_name,
+            null::text as source_table,
+            0::bigint as rows_removed,
+            0::numeric as legacy_points,
+            0::numeric(14, 2) as stored_value,
+            0::bigint as open_coupons
+        where false
+    {%- endif %}
+),
+
+-- erased ----------------------------------------------------------------------------------------
+erased_by_request as (
+    -- rows removed from raw (a file's rows and its loader rejects), with the values the
+    -- removed winning rows counted for
+    select
+        source_table,
+        sum(rows_removed)::numeric as erased_rows,
+        sum(legacy_points) filter (where table_name = source_table)::numeric as erased_points,
+        sum(stored_value) filter (where table_name = source_table)::numeric as erased_stored_value,
+        sum(open_coupons) filter (where table_name = source_table)::numeric as erased_open_coupons
+    from removals
+    where table_schema = 'raw'
+    group by source_table
+),
+
+erased_at_load as (
+    select
+        source_table,
+        sum(records_erased)::numeric as erased_rows
+    from manifest
+    group by source_table
+),
+
+erased as (
+    select
+        tables.source_table,
+        coalesce(erased_by_request.erased_rows, 0)
+        + coalesce(erased_at_load.erased_rows, 0) as erased_rows,
+        coalesce(erased_by_request.erased_points, 0) as erased_points,
+        coalesce(erased_by_request.erased_stored_value, 0) as erased_stored_value,
+        coalesce(erased_by_request.erased_open_coupons, 0) as erased_open_coupons
+    from (
+        {%- for source_table, model in loaded_models %}
+            select '{{ source_table }}' as source_table
+            {% if not loop.last %}union all{% endif %}
+        {%- endfor %}
+    ) as tables
+    left join erased_by_request on tables.source_table = erased_by_request.source_table
+    left join erased_at_load on tables.source_table = erased_at_load.source_table
 ),
 
 -- records -------------------------------------------------------------------------------------
@@ -125,14 +203,17 @@ records as (
     select
         loaded.source_table,
         'records' as measure,
-        loaded.loaded_rows + coalesce(rejected.rejected_rows, 0) as legacy_value,
+        loaded.loaded_rows + coalesce(rejected.rejected_rows, 0) + erased.erased_rows
+            as legacy_value,
         coalesce(migrated_records.migrated_rows, 0) as migrated_value,
         coalesce(outcome_counts.duplicate_rows, 0) as duplicate_value,
         coalesce(outcome_counts.superseded_rows, 0) as superseded_value,
         coalesce(outcome_counts.quarantined_rows, 0) as quarantined_value,
         coalesce(rejected.rejected_rows, 0) as rejected_value,
-        0::numeric as residual_value
+        0::numeric as residual_value,
+        erased.erased_rows as erased_value
     from loaded
+    inner join erased on loaded.source_table = erased.source_table
     left join rejected on loaded.source_table = rejected.source_table
     left join outcome_counts on loaded.source_table = outcome_counts.source_table
     left join migrated_records on loaded.source_table = migrated_records.source_table
@@ -191,14 +272,16 @@ points as (
     select
         points_legacy.source_table,
         'points' as measure,
-        points_legacy.legacy_points as legacy_value,
+        points_legacy.legacy_points + erased.erased_points as legacy_value,
         coalesce(points_migrated.migrated_points, 0) as migrated_value,
         0::numeric as duplicate_value,
         0::numeric as superseded_value,
         points_legacy.quarantined_points as quarantined_value,
         0::numeric as rejected_value,
-        coalesce(points_migrated.residual_points, 0) as residual_value
+        coalesce(points_migrated.residual_points, 0) as residual_value,
+        erased.erased_points as erased_value
     from points_legacy
+    inner join erased on points_legacy.source_table = erased.source_table
     left join points_migrated on points_legacy.source_table = points_migrated.source_table
 ),
 
@@ -208,7 +291,11 @@ stored_value as (
         'pos_member_card' as source_table,
         'stored_value' as measure,
         coalesce(sum(stored_value) filter (where outcome in ('migrated', 'quarantined')), 0)
-            as legacy_value,
+        + (
+            select erased.erased_stored_value
+            from erased
+            where erased.source_table = 'pos_member_card'
+        ) as legacy_value,
         (
             select coalesce(sum(stored_value_benefits.amount), 0)
             from benefits as stored_value_benefits
@@ -218,7 +305,12 @@ stored_value as (
         0::numeric as superseded_value,
         coalesce(sum(stored_value) filter (where outcome = 'quarantined'), 0) as quarantined_value,
         0::numeric as rejected_value,
-        0::numeric as residual_value
+        0::numeric as residual_value,
+        (
+            select erased.erased_stored_value
+            from erased
+            where erased.source_table = 'pos_member_card'
+        ) as erased_value
     from outcomes
     where source_table = 'pos_member_card'
 ),
@@ -230,7 +322,12 @@ open_coupons as (
         'open_coupons' as measure,
         count(*) filter (
             where is_open_coupon and outcome in ('migrated', 'quarantined')
-        )::numeric as legacy_value,
+        )::numeric
+        + (
+            select erased.erased_open_coupons
+            from erased
+            where erased.source_table = 'mall_coupon'
+        ) as legacy_value,
         (
             select count(*)
             from benefits as coupon_benefits
@@ -241,7 +338,12 @@ open_coupons as (
         count(*) filter (where is_open_coupon and outcome = 'quarantined')::numeric
             as quarantined_value,
         0::numeric as rejected_value,
-        0::numeric as residual_value
+        0::numeric as residual_value,
+        (
+            select erased.erased_open_coupons
+            from erased
+            where erased.source_table = 'mall_coupon'
+        ) as erased_value
     from outcomes
     where source_table = 'mall_coupon'
 ),
@@ -267,15 +369,15 @@ final as (
         measures.quarantined_value,
         measures.rejected_value,
         measures.residual_value,
-        -- Erasure requests (PIPL Art. 47) are not implemented yet: nothing has been erased.
-        0::numeric as erased_value,
+        measures.erased_value,
         measures.legacy_value
         - measures.migrated_value
         - measures.duplicate_value
         - measures.superseded_value
         - measures.quarantined_value
         - measures.rejected_value
-        - measures.residual_value as difference
+        - measures.residual_value
+        - measures.erased_value as difference
     from measures
 )
 

@@ -45,18 +45,47 @@ ranked as (
     from renamed
 ),
 
+member_names as (
+    select distinct
+        member_id,
+        member_name
+    from matched_records
+    where char_length(member_name) >= 2
+),
+
+checked as (
+    -- ext_attrs are free text typed by staff or the member: a value shaped like a mobile,
+    -- national ID, landline or email, or holding the member's own name, is withheld from BI
+    select
+        ranked.*,
+        coalesce(
+            {{ holds_personal_identifier('ranked.value') }}
+            or exists (
+                select 1
+                from member_names
+                where
+                    member_names.member_id = ranked.member_id
+                    and strpos(ranked.value, member_names.member_name) > 0
+            ),
+            false
+        ) as is_value_withheld
+    from ranked
+    where ranked.attribute_rank = 1
+),
+
 final as (
     select
         -- ids
         member_id::text as member_id,
         -- strings
         attribute::text as attribute,
-        value::text as value,
+        (case when not is_value_withheld then value end)::text as value,
         source_system::text as source_system,
         legacy_key::text as legacy_key,
-        source_key::text as source_key
-    from ranked
-    where attribute_rank = 1
+        source_key::text as source_key,
+        -- booleans
+        is_value_withheld::boolean as is_value_withheld
+    from checked
 )
 
 select * from final

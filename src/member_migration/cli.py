@@ -163,6 +163,84 @@ def load(
     console.print(summary.message())
 
 
+# -- erase -------------------------------------------------------------------------------------
+#: Exit code of ``erase`` when nothing held the identifier (the request is recorded all the same).
+EXIT_NOTHING_FOUND = 3
+
+
+@app.command()
+def erase(
+    mobile: Annotated[
+        str | None, typer.Option("--mobile", help="The person's mobile (any legacy form).")
+    ] = None,
+    id_card: Annotated[
+        str | None, typer.Option("--id-card", help="The person's national ID (18 or 15 digits).")
+    ] = None,
+    member_id: Annotated[
+        str | None, typer.Option("--member-id", help="The member id (M + 18 digits).")
+    ] = None,
+    requested_by: Annotated[
+        str | None,
+        typer.Option(
+            "--requested-by", help="Who asked or approved (ticket, operator); default: OS user."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be removed; change nothing.")
+    ] = False,
+) -> None:
+    """Erase one person (PIPL Art. 47) from raw, the snapshots and every built table.
+
+    Removes the person's legacy rows in one transaction, leaves salted tombstones so that a
+    reload does not bring them back, and records the request in audit.erasure_requests without
+    the identifier. The marts lose the person at once; run dbt build afterwards. Exits 3 when
+    nothing held the identifier (the request is still recorded).
+    """
+    from member_migration.erasure import ErasureError
+    from member_migration.erasure import erase as erase_person
+    from member_migration.warehouse import WarehouseError, ensure_warehouse
+
+    given = (("mobile", mobile), ("id_card", id_card), ("member_id", member_id))
+    chosen = [(k, v) for k, v in given if v is not None]
+    if len(chosen) != 1:
+        _fail("give exactly one of --mobile, --id-card, --member-id", code=2)
+    kind, value = chosen[0]
+    try:
+        settings = ensure_warehouse()
+        result = erase_person(
+            settings.conninfo(), kind, value, requested_by=requested_by, dry_run=dry_run
+        )
+    except (ErasureError, WarehouseError) as exc:
+        _fail(str(exc), code=2 if isinstance(exc, ErasureError) else 1)
+    label = kind.replace("_", " ")
+    if not result.found:
+        recorded = "Dry run: nothing recorded." if dry_run else f"Request {result.request_id}"
+        console.print(
+            f"Nothing held this {label}: no member, no legacy row; nothing was erased. "
+            + (recorded if dry_run else f"{recorded} recorded in audit.erasure_requests.")
+        )
+        raise typer.Exit(EXIT_NOTHING_FOUND)
+    table = Table(title=("Would remove" if dry_run else "Removed") + " (rows per table)")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for removal in result.removals:
+        table.add_row(removal.qualified_name, f"{removal.rows:,}")
+    console.print(table)
+    if dry_run:
+        console.print(
+            f"Dry run: {result.members} member(s), {result.raw_rows_removed:,} legacy row(s) "
+            "would be erased; nothing was changed."
+        )
+        return
+    console.print(
+        f"Erased {result.members} member(s): {result.raw_rows_removed:,} legacy row(s) removed "
+        f"from raw, {result.rows_removed:,} row(s) in all, {result.tombstones:,} tombstone(s) "
+        f"left. Request {result.request_id} recorded in audit.erasure_requests. Run dbt build "
+        "to rebuild the models without the person.",
+        soft_wrap=True,
+    )
+
+
 # -- report ------------------------------------------------------------------------------------
 @app.command()
 def report(

@@ -49,7 +49,15 @@ _MANIFEST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("started_at", "timestamp with time zone"),
     ("finished_at", "timestamp with time zone"),
     ("package_sha256", "text"),
+    ("records_erased", "bigint"),
 )
+
+#: The manifest as loaders before erasure support made it (no ``records_erased``): upgraded in
+#: place by ``ensure_raw_layer``.
+_MANIFEST_COLUMNS_BEFORE_ERASURE = _MANIFEST_COLUMNS[:-1]
+
+#: The check that every record read is accounted for; named so that an upgrade can replace it.
+MANIFEST_CHECK = "batch_manifest_records_add_up"
 
 _REJECTS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("batch_id", "bigint"),
@@ -75,9 +83,11 @@ create table raw.batch_manifest (
     started_at timestamptz not null,
     finished_at timestamptz not null,
     package_sha256 text not null,
+    records_erased bigint not null default 0,
     primary key (batch_id, source_table),
     unique (source_table, sha256),
-    check (records_read = records_loaded + records_rejected)
+    constraint batch_manifest_records_add_up
+        check (records_read = records_loaded + records_rejected + records_erased)
 );
 comment on table raw.batch_manifest is
     'One row per export file loaded by member-migration load (written in the file''s own '
@@ -94,6 +104,9 @@ comment on column raw.batch_manifest.records_read is
     'Data records in the file (header and empty lines not counted).';
 comment on column raw.batch_manifest.records_loaded is 'Records loaded into the raw table.';
 comment on column raw.batch_manifest.records_rejected is 'Records written to raw.load_rejects.';
+comment on column raw.batch_manifest.records_erased is
+    'Records skipped because an erasure request tombstoned them (raw.erasure_tombstones): their '
+    'own key, their parent''s key, the row itself or its rejected bytes.';
 comment on column raw.batch_manifest.package_sha256 is
     'Identity of the package the file came with (hash of its files'' tables and sha256): a '
     'load of the same package after an interruption continues its batch.';
@@ -138,6 +151,7 @@ class ManifestRow:
     records_read: int
     records_loaded: int
     records_rejected: int
+    records_erased: int = 0
 
 
 def connect(conninfo: str) -> psycopg.Connection:
@@ -235,6 +249,9 @@ def ensure_raw_layer(conn: psycopg.Connection) -> None:
         existing: dict[str, list[tuple[str, str]]] = {}
         for table, column, data_type in rows:
             existing.setdefault(table, []).append((column, data_type))
+        if tuple(existing.get(MANIFEST_TABLE, ())) == _MANIFEST_COLUMNS_BEFORE_ERASURE:
+            _upgrade_manifest(conn)
+            existing[MANIFEST_TABLE] = list(_MANIFEST_COLUMNS)
         for table, columns in wanted.items():
             if table in existing:
                 if tuple(existing[table]) != columns:
@@ -254,6 +271,40 @@ def ensure_raw_layer(conn: psycopg.Connection) -> None:
                 conn.execute(_raw_table_ddl(next(f for f in EXPORT_FILES if f.table == table)))
 
 
+def _upgrade_manifest(conn: psycopg.Connection) -> None:
+    """Give a manifest made before erasure support its ``records_erased`` column and the check
+    that counts it (every existing row: 0 erased, so the new check holds)."""
+    _logger.info("adding records_erased to raw.batch_manifest")
+    conn.execute(
+        "alter table raw.batch_manifest "
+        "add column if not exists records_erased bigint not null default 0"
+    )
+    checks = conn.execute(
+        """
+        select conname::text from pg_constraint
+        where conrelid = 'raw.batch_manifest'::regclass and contype = 'c' and conname <> %s
+            and pg_get_constraintdef(oid) like '%%records_read%%'
+        """,
+        (MANIFEST_CHECK,),
+    ).fetchall()
+    for (name,) in checks:
+        conn.execute(
+            sql.SQL("alter table raw.batch_manifest drop constraint {}").format(
+                sql.Identifier(name)
+            )
+        )
+    conn.execute(
+        sql.SQL(
+            "alter table raw.batch_manifest add constraint {} "
+            "check (records_read = records_loaded + records_rejected + records_erased)"
+        ).format(sql.Identifier(MANIFEST_CHECK))
+    )
+    conn.execute(
+        "comment on column raw.batch_manifest.records_erased is "
+        "'Records skipped because an erasure request tombstoned them (raw.erasure_tombstones).'"
+    )
+
+
 def loaded_files(
     conn: psycopg.Connection, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], ManifestRow]:
@@ -261,7 +312,7 @@ def loaded_files(
     rows = conn.execute(
         """
         select batch_id, package_path, file_name, source_table, sha256, encoding,
-            records_read, records_loaded, records_rejected
+            records_read, records_loaded, records_rejected, records_erased
         from raw.batch_manifest
         where sha256 = any(%s)
         """,

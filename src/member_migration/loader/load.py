@@ -26,7 +26,7 @@ import csv
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +34,7 @@ import psycopg
 from psycopg import sql
 
 from member_migration.contract import LINEAGE_COLUMNS
+from member_migration.erasure.tombstones import Tombstones, load_tombstones
 from member_migration.loader import database
 from member_migration.loader.encoding import CODEC_FOR, readable_text, strip_bom
 from member_migration.loader.errors import LoadError
@@ -98,6 +99,7 @@ def _load_under_lock(
 ) -> tuple[tuple[FileSummary, ...], int | None, bool]:
     keys = [(pf.table, pf.fingerprint.sha256) for pf in plan.files]
     before = database.loaded_files(conn, keys)
+    tombstones = load_tombstones(conn)
     todo = [pf for pf in plan.files if (pf.table, pf.fingerprint.sha256) not in before]
     batch_id, resumed = (None, False) if not todo else _choose_batch(conn, plan)
     if resumed:
@@ -119,12 +121,13 @@ def _load_under_lock(
                     records_read=earlier.records_read,
                     records_loaded=earlier.records_loaded,
                     records_rejected=earlier.records_rejected,
+                    records_erased=earlier.records_erased,
                     loaded_before_from=earlier.package_path,
                 )
             )
             continue
         assert batch_id is not None
-        summaries.append(_load_file(conn, pf, batch_id, plan, reporter))
+        summaries.append(_load_file(conn, pf, batch_id, plan, reporter, tombstones))
     return tuple(summaries), batch_id, resumed
 
 
@@ -200,6 +203,8 @@ class _FileCounts:
     records: int = 0
     loaded: int = 0
     blank: int = 0
+    #: Records skipped because an erasure request tombstoned them.
+    erased: int = 0
     rejects: list[tuple[int, str, bytes]] = field(default_factory=list)
 
 
@@ -211,6 +216,8 @@ def _stream_rows(
     width: int,
     lineage: tuple[bytes, bytes],
     on_progress: Callable[[int], None],
+    erased: Callable[[Sequence[str]], bool] | None = None,
+    reject_erased: Callable[[bytes], bool] | None = None,
 ) -> _FileCounts:
     """Turn the file's lines into COPY text rows (values, then lineage), rejects aside.
 
@@ -224,6 +231,10 @@ def _stream_rows(
       decoded and split by the csv module, which agrees with RFC 4180 on such a line;
     - anything else (a quoted field spanning lines, broken quoting, a record to reject) goes
       through the careful parser, which also says why a record is rejected.
+
+    ``erased`` (given only when an erasure request left tombstones for this table or its
+    parent) tests each readable record's fields; ``reject_erased`` each unreadable record's
+    bytes. A record they match is skipped and counted as erased.
     """
     codec = CODEC_FOR[encoding]
     transcode = codec != "utf-8"
@@ -250,6 +261,7 @@ def _stream_rows(
             continue
         records += 1
         row: bytes | None = None
+        fields: list[str] | None = None
         if record is None and 0 not in content:
             try:
                 text = content.decode(codec) if quoted or transcode else None
@@ -266,9 +278,10 @@ def _stream_rows(
                 elif "\r" not in text:  # the csv module would take a lone CR for a line end
                     fields = next(csv.reader((text,)))
                     if len(fields) == width:
+                        escaped = fields
                         if "\\" in text or "\t" in text:
-                            fields = [_escape_copy(f) for f in fields]
-                        row = "\t".join(fields).encode("utf-8")
+                            escaped = [_escape_copy(f) for f in fields]
+                        row = "\t".join(escaped).encode("utf-8")
             except (UnicodeDecodeError, csv.Error):  # csv.Error: a field over its size limit
                 row = None
         if row is None:
@@ -276,9 +289,19 @@ def _stream_rows(
                 record = parse_quoted_record(line, iter(())) if quoted else Record(content)
             reason = _reject_reason(record, codec, encoding, width)
             if reason is not None:
-                rejects.append((records, reason, content))
+                if reject_erased is not None and reject_erased(content):
+                    counts.erased += 1
+                else:
+                    rejects.append((records, reason, content))
                 continue
-            row = "\t".join(_escape_copy(f.decode(codec)) for f in record.fields).encode("utf-8")
+            fields = [f.decode(codec) for f in record.fields]
+            row = "\t".join(_escape_copy(f) for f in fields).encode("utf-8")
+        if erased is not None:
+            if fields is None:
+                fields = content.decode(codec).split(",")
+            if erased(fields):
+                counts.erased += 1
+                continue
         buffer.append(b"%b%b%d%b" % (row, head, records, tail))
         if len(buffer) >= _ROWS_PER_WRITE:
             write(b"".join(buffer))
@@ -298,8 +321,10 @@ def _load_file(
     batch_id: int,
     plan: PackagePlan,
     reporter: ProgressCallback,
+    tombstones: Tombstones,
 ) -> FileSummary:
-    """Load one file in one transaction (rows, rejects and its manifest row together)."""
+    """Load one file in one transaction (rows, rejects and its manifest row together); rows
+    an erasure request tombstoned are skipped and counted."""
     encoding = pf.fingerprint.encoding
     table = sql.Identifier(database.RAW_SCHEMA, pf.table)
     columns = sql.SQL(", ").join(sql.Identifier(c) for c in pf.header + LINEAGE_COLUMNS)
@@ -322,6 +347,8 @@ def _load_file(
                     encoding=encoding,
                     width=len(pf.header),
                     lineage=lineage,
+                    erased=tombstones.row_matcher(pf.spec, pf.header),
+                    reject_erased=tombstones.reject_matcher(pf.spec),
                     on_progress=lambda records: reporter(
                         LoadProgress(
                             "progress", pf.name, pf.table, records, reading.bytes_read, total
@@ -343,9 +370,9 @@ def _load_file(
                 insert into raw.batch_manifest (
                     batch_id, package_path, file_name, source_table, sha256, encoding,
                     records_read, records_loaded, records_rejected, started_at, finished_at,
-                    package_sha256
+                    package_sha256, records_erased
                 )
-                values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, clock_timestamp(), %s)
+                values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, clock_timestamp(), %s, %s)
                 """,
                 (
                     batch_id,
@@ -359,6 +386,7 @@ def _load_file(
                     len(rejects),
                     loaded_at,
                     plan.sha256,
+                    counts.erased,
                 ),
             )
     except OSError as exc:
@@ -383,6 +411,12 @@ def _load_file(
             rejects[0][0],
             rejects[0][1],
         )
+    if counts.erased:
+        _logger.info(
+            "%s: %d record(s) skipped: an erasure request removed them (raw.erasure_tombstones)",
+            pf.name,
+            counts.erased,
+        )
     reporter(LoadProgress("loaded", pf.name, pf.table, counts.records, total, total))
     return FileSummary(
         file_name=pf.name,
@@ -394,6 +428,7 @@ def _load_file(
         records_read=counts.records,
         records_loaded=counts.loaded,
         records_rejected=len(rejects),
+        records_erased=counts.erased,
         blank_lines=counts.blank,
         seconds=seconds,
     )

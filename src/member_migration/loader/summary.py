@@ -24,6 +24,8 @@ class FileSummary:
     records_read: int
     records_loaded: int
     records_rejected: int
+    #: Records skipped because an erasure request tombstoned them (raw.erasure_tombstones).
+    records_erased: int = 0
     #: Empty lines (not records) met in the file; 0 for a skipped file.
     blank_lines: int = 0
     seconds: float = 0.0
@@ -63,6 +65,7 @@ class LoadSummary:
         "read",
         "loaded",
         "rejected",
+        "erased",
         "seconds",
         "rows/s",
     )
@@ -92,6 +95,10 @@ class LoadSummary:
     def records_rejected(self) -> int:
         return sum(f.records_rejected for f in self.loaded_files)
 
+    @property
+    def records_erased(self) -> int:
+        return sum(f.records_erased for f in self.loaded_files)
+
     def message(self) -> str:
         """One sentence for the user: what changed, or that nothing did and why."""
         if not self.changed:
@@ -109,6 +116,11 @@ class LoadSummary:
             f"{self.records_read:,} records read, {self.records_loaded:,} loaded, "
             f"{self.records_rejected:,} rejected (see raw.load_rejects)."
         )
+        if self.records_erased:
+            text += (
+                f" {self.records_erased:,} record(s) skipped because an erasure request removed "
+                "them (raw.erasure_tombstones; counted as records_erased in raw.batch_manifest)."
+            )
         if self.resumed:
             text += " This finished the batch an interrupted load of this package had started."
         if self.skipped_files:
@@ -132,6 +144,7 @@ class LoadSummary:
                     f"{f.records_read:,}",
                     f"{f.records_loaded:,}",
                     f"{f.records_rejected:,}",
+                    f"{f.records_erased:,}",
                     f"{f.seconds:.2f}",
                     "" if rate is None else f"{rate:,.0f}",
                 )
