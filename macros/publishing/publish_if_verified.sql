@@ -50,21 +50,27 @@
         {%- do ran.update({result.node.unique_id: result.status | string}) -%}
     {%- endfor -%}
     {%- set required = [] -%}
-    {%- set missing = [] -%}
+    {%- set missing = {'model': [], 'snapshot': [], 'seed': [], 'test': []} -%}
     {%- for node in graph.nodes.values() -%}
-        {%- if node.package_name == project_name
-            and node.resource_type in ('model', 'seed', 'snapshot', 'test') -%}
+        {%- if node.package_name == project_name and node.resource_type in missing -%}
             {%- do required.append(node.unique_id) -%}
             {%- if node.unique_id not in ran -%}
-                {%- do missing.append(node.name) -%}
+                {%- do missing[node.resource_type].append(node.name) -%}
             {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if missing -%}
-        {%- do reasons.append('the selection left out ' ~ missing | length ~ ' of the '
-            ~ required | length ~ ' models, seeds, snapshots and data tests a publish needs ('
-            ~ (missing | sort)[:5] | join(', ') ~ (', ...' if missing | length > 5 else '')
-            ~ '): only a complete `dbt build` publishes') -%}
+    {%- set left_out = [] -%}
+    {%- set examples = [] -%}
+    {%- for kind in ('model', 'snapshot', 'seed', 'test') if missing[kind] -%}
+        {%- do left_out.append(missing[kind] | length ~ ' ' ~ kind ~ 's') -%}
+        {%- for name in (missing[kind] | sort) if examples | length < 5 -%}
+            {%- do examples.append(name) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if left_out -%}
+        {%- do reasons.append('the selection left out ' ~ left_out | join(', ') ~ ' of the '
+            ~ required | length ~ ' nodes a publish needs (' ~ examples | join(', ')
+            ~ ', ...): only a complete `dbt build` publishes') -%}
     {%- endif -%}
 
     {%- set failed = [] -%}
@@ -110,7 +116,7 @@
         {%- endset -%}
         {%- do run_and_commit(insert) -%}
         {{ log('NOT published: ' ~ reasons | join('; ') ~ '. marts and pii are unchanged; '
-            ~ 'the tables this build wrote stay in ' ~ candidates | join(', ')
+            ~ 'the tables this build wrote stay in the candidate schemas (' ~ candidates | join(', ') ~ ')'
             ~ ' for inspection.', info=true) }}
         {{ return('') }}
     {%- endif -%}

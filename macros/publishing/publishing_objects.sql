@@ -67,6 +67,8 @@ declare
     old_lock_timeout text;
     deadline timestamptz;
     swapped text[];
+    dependents text;
+    followers text[];
     detail jsonb := coalesce(p_detail, '{}');
 begin
     if p_action not in ('publish', 'rollback') then
@@ -157,6 +159,48 @@ begin
     end loop;
     perform set_config('lock_timeout', old_lock_timeout, true);
 
+    if p_action = 'publish' then
+        -- A view outside these schemas built on the kept version would go with it (drop ...
+        -- cascade): refuse rather than drop someone's view.
+        select string_agg(distinct format('%I.%I', dn.nspname, dc.relname), ', ')
+        into dependents
+        from pg_depend as d
+        inner join pg_rewrite as r on d.objid = r.oid
+        inner join pg_class as dc on r.ev_class = dc.oid
+        inner join pg_namespace as dn on dc.relnamespace = dn.oid
+        inner join pg_class as c on d.refobjid = c.oid
+        inner join pg_namespace as n on c.relnamespace = n.oid
+        where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass
+            and n.nspname in (select unnest(published) || '_previous')
+            and not dn.nspname = any(every_schema);
+        if dependents is not null then
+            insert into audit.publish_events (action, command, os_user, invocation_id, reasons, detail)
+            values ('refused', p_command, p_os_user, p_invocation_id,
+                array['views outside the published schemas depend on the kept previous version, '
+                    || 'which a publish drops: ' || dependents
+                    || '; recreate them on the published tables (or drop them) and build again'],
+                detail);
+            return 'refused: views outside the published schemas depend on the kept previous '
+                || 'version, which a publish drops (' || dependents || '); recreate them on the '
+                || 'published tables (or drop them) and build again';
+        end if;
+        -- A view elsewhere on the published tables follows them to *_previous: say so.
+        select array_agg(distinct format('%I.%I', dn.nspname, dc.relname))
+        into followers
+        from pg_depend as d
+        inner join pg_rewrite as r on d.objid = r.oid
+        inner join pg_class as dc on r.ev_class = dc.oid
+        inner join pg_namespace as dn on dc.relnamespace = dn.oid
+        inner join pg_class as c on d.refobjid = c.oid
+        inner join pg_namespace as n on c.relnamespace = n.oid
+        where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass
+            and n.nspname = any(published)
+            and not dn.nspname = any(every_schema);
+        if followers is not null then
+            detail := detail || jsonb_build_object('views_left_on_previous', to_jsonb(followers));
+        end if;
+    end if;
+
     foreach s in array published loop
         if p_action = 'publish' then
             execute format('drop schema if exists %I cascade', s || '_previous');
@@ -209,7 +253,9 @@ begin
         p_command, p_os_user, p_invocation_id, swapped, detail
     );
     return case p_action when 'publish' then 'published' else 'rolled back' end
-        || ': ' || coalesce(array_length(swapped, 1), 0) || ' tables';
+        || ': ' || coalesce(array_length(swapped, 1), 0) || ' tables'
+        || coalesce('; these views elsewhere still read the replaced version, now in the '
+            || '*_previous schemas: ' || array_to_string(followers, ', '), '');
 end;
 $function$;
 

@@ -55,8 +55,10 @@
     {{ return(ids) }}
 {%- endmacro %}
 
-{#- on-run-start: create the candidate schemas this invocation writes (once, before the
-    models run in parallel: concurrent CREATE SCHEMA IF NOT EXISTS can collide). -#}
+{#- on-run-start: a fresh, empty candidate schema for each published schema this invocation
+    writes (created once, before the models run in parallel: concurrent CREATE SCHEMA IF NOT
+    EXISTS can collide). A candidate lives for one invocation: nothing of an earlier, refused
+    build can slip into a publish. -#}
 {% macro create_candidate_schemas() -%}
     {%- if execute and writes_candidates() -%}
         {%- set schemas = [] -%}
@@ -66,8 +68,36 @@
                 {%- do schemas.append(schema) -%}
             {%- endif -%}
         {%- endfor -%}
-        {%- for schema in schemas %}
-create schema if not exists {{ adapter.quote(schema) }};
+        {%- if schemas -%}
+            {{ log('Write-audit-publish: the selected models of ' ~ published_schemas() | join(', ')
+                ~ ' are written to ' ~ schemas | sort | join(', ') ~ ' (the log names them by '
+                ~ 'their published names); a complete, green `dbt build` publishes them at the '
+                ~ 'end.', info=true) }}
+            {#- A view elsewhere built on an old candidate table goes with the schema; dbt's
+                relation cache does not know (it links views to tables in the published
+                schemas only), so tell it. -#}
+            {%- set dependents_query -%}
+                select distinct dn.nspname as schema_name, dc.relname as relation_name
+                from pg_depend as d
+                inner join pg_rewrite as r on d.objid = r.oid
+                inner join pg_class as dc on r.ev_class = dc.oid
+                inner join pg_namespace as dn on dc.relnamespace = dn.oid
+                inner join pg_class as c on d.refobjid = c.oid
+                inner join pg_namespace as n on c.relnamespace = n.oid
+                where d.classid = 'pg_rewrite'::regclass
+                    and d.refclassid = 'pg_class'::regclass
+                    and n.nspname in ({% for s in schemas %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %})
+                    and dn.nspname <> n.nspname
+            {%- endset -%}
+            {%- for row in run_query(dependents_query) -%}
+                {%- do adapter.cache_dropped(api.Relation.create(
+                    database=target.database, schema=row['schema_name'],
+                    identifier=row['relation_name'], type='view')) -%}
+            {%- endfor -%}
+        {%- endif -%}
+        {%- for schema in schemas | sort %}
+drop schema if exists {{ adapter.quote(schema) }} cascade;
+create schema {{ adapter.quote(schema) }};
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
