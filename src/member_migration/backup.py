@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -204,7 +205,8 @@ def restore_database(
     unless ``replace`` is set, which drops and recreates it first. The restore is one
     transaction (``--single-transaction --exit-on-error``): it lands whole or not at all.
     Objects belong to the restoring user (``--no-owner``); grants to the contract's roles are
-    restored, so the roles are created first when missing (and allowed).
+    restored, so the roles are created first when missing (and allowed). Into a server older
+    than PostgreSQL 17 the same restore runs as pg_restore's script through psql.
     """
     started = datetime.now(UTC)
     file = Path(file).expanduser().resolve()
@@ -255,16 +257,23 @@ def restore_database(
         raise BackupError(
             f"Cannot prepare database {dbname} for the restore: {str(exc).strip()}"
         ) from exc
-    args = [
-        str(client_program("pg_restore")),
-        "--no-owner",
-        "--exit-on-error",
-        "--single-transaction",
-        *_connection_args(settings, dbname),
-        str(file),
-    ]
+    what = f"The restore of {file.name} into database {dbname}"
     try:
-        _run(args, env, f"The restore of {file.name} into database {dbname}")
+        if target_major >= _TRANSACTION_TIMEOUT_SINCE:
+            _run(
+                [
+                    str(client_program("pg_restore")),
+                    "--no-owner",
+                    "--exit-on-error",
+                    "--single-transaction",
+                    *_connection_args(settings, dbname),
+                    str(file),
+                ],
+                env,
+                what,
+            )
+        else:
+            _restore_through_psql(settings, file, dbname, env, what)
     except BackupError:
         # The restore is one transaction, so the database is empty again: drop it if we made it.
         if created:
@@ -276,6 +285,67 @@ def restore_database(
         raise
     seconds = (datetime.now(UTC) - started).total_seconds()
     return RestoreSummary(dbname, replaced, seconds)
+
+
+#: pg_restore 18 starts every restore with ``SET transaction_timeout = 0``, a setting older
+#: servers do not know; for them the restore goes through a script.
+_TRANSACTION_TIMEOUT_SINCE = 17
+_UNKNOWN_BEFORE_17 = b"SET transaction_timeout = 0;"
+#: The setting is in the script's preamble, before any object or data.
+_PREAMBLE_LINES = 40
+
+
+def _restore_through_psql(
+    settings: config.ConnectionSettings, file: Path, dbname: str, env: dict[str, str], what: str
+) -> None:
+    """pg_restore's script (one transaction, the same objects and data as a direct restore),
+    without the one preamble setting the server does not know, run by psql, stopping at the
+    first error."""
+    with tempfile.TemporaryFile() as restore_err, tempfile.TemporaryFile() as psql_err:
+        restore = subprocess.Popen(
+            [
+                str(client_program("pg_restore")),
+                "--no-owner",
+                "--single-transaction",
+                "--file=-",
+                str(file),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=restore_err,
+        )
+        psql = subprocess.Popen(
+            [
+                str(client_program("psql")),
+                "--no-psqlrc",
+                "--quiet",
+                "--set=ON_ERROR_STOP=1",
+                *_connection_args(settings, dbname),
+            ],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=psql_err,
+        )
+        assert restore.stdout is not None and psql.stdin is not None
+        try:
+            for number, line in enumerate(restore.stdout):
+                if number < _PREAMBLE_LINES and line.strip() == _UNKNOWN_BEFORE_17:
+                    continue
+                psql.stdin.write(line)
+            psql.stdin.close()
+        except BrokenPipeError:
+            pass  # psql stopped at an error: reported below
+        finally:
+            restore.stdout.close()
+        restore_code, psql_code = restore.wait(), psql.wait()
+        if restore_code != 0 or psql_code != 0:
+            restore_err.seek(0)
+            psql_err.seek(0)
+            detail = (psql_err.read() + restore_err.read()).decode(errors="replace").strip()
+            raise BackupError(
+                f"{what} failed (pg_restore exit {restore_code}, psql exit {psql_code}):\n{detail}"
+            )
 
 
 def backup_needed_before_load(conninfo: str, plan: PackagePlan) -> bool | None:

@@ -273,10 +273,13 @@ def lifecycle(
     restored = f"{dbname}_restored"
     warehouse.created_databases.append(restored)
     lc.cli("restore", "restore", str(dump), "--database", restored)
-    with lc.connect(restored) as conn:
-        lc.restored_sums = table_checksums(conn, every)
-        conn.execute("set role bi_reader")
-        lc.restored_can_read = conn.execute("select count(*) from marts.dim_members").fetchone()[0]
+    if lc.codes["restore"] == 0:
+        with lc.connect(restored) as conn:
+            lc.restored_sums = table_checksums(conn, every)
+            conn.execute("set role bi_reader")
+            lc.restored_can_read = conn.execute(
+                "select count(*) from marts.dim_members"
+            ).fetchone()[0]
     lc.cli("restore_refused", "restore", str(dump), "--database", dbname)
     lc.cli("restore_replace", "restore", str(dump), "--database", restored, "--replace")
     yield lc
