@@ -27,10 +27,8 @@
     {%- endif -%}
 
     {%- set candidates = [] -%}
-    {%- set previous = [] -%}
     {%- for schema in published_schemas() -%}
         {%- do candidates.append(candidate_schema(schema)) -%}
-        {%- do previous.append(previous_schema(schema)) -%}
     {%- endfor -%}
     {%- if flags.WHICH != 'build' -%}
         {{ log('NOT published: `dbt ' ~ flags.WHICH ~ '` writes the candidates ('
@@ -137,10 +135,8 @@
             ~ '. marts and pii are unchanged; the verified candidates stay in '
             ~ candidates | join(', ') ~ '.') }}
     {%- endif -%}
-    {{ log('Published ' ~ published_schemas() | join(' and ') ~ ' (' ~ outcome[11:]
-        ~ ') from this build, verified: every test passed. The replaced version is kept in '
-        ~ previous | join(', ')
-        ~ ' (member-migration rollback brings it back).', info=true) }}
+    {{ log('Published ' ~ published_schemas() | join(' and ') ~ ' from this build, verified: '
+        ~ 'every test passed (' ~ outcome[11:] ~ ').', info=true) }}
     {{ return('') }}
 {%- endmacro %}
 

@@ -69,6 +69,7 @@ declare
     swapped text[];
     dependents text;
     followers text[];
+    kept text;
     detail jsonb := coalesce(p_detail, '{}');
 begin
     if p_action not in ('publish', 'rollback') then
@@ -213,7 +214,12 @@ begin
                     execute format('alter schema %I rename to %I', s, s || '_previous');
                 else
                     -- the empty schema dbt creates before a first build: no version to keep
-                    execute format('drop schema %I cascade', s);
+                    -- (kept after all if something else lives in it)
+                    begin
+                        execute format('drop schema %I', s);
+                    exception when dependent_objects_still_exist then
+                        execute format('alter schema %I rename to %I', s, s || '_previous');
+                    end;
                 end if;
             end if;
             execute format('alter schema %I rename to %I', s || '_candidate', s);
@@ -252,8 +258,19 @@ begin
         case p_action when 'publish' then 'published' else 'rolled_back' end,
         p_command, p_os_user, p_invocation_id, swapped, detail
     );
+    select string_agg(x || '_previous', ', ') into kept
+    from unnest(published) as x
+    where exists (
+        select from pg_class as c
+        inner join pg_namespace as n on c.relnamespace = n.oid
+        where n.nspname = x || '_previous' and c.relkind in ('r', 'p', 'v', 'm')
+    );
     return case p_action when 'publish' then 'published' else 'rolled back' end
-        || ': ' || coalesce(array_length(swapped, 1), 0) || ' tables'
+        || ': ' || coalesce(array_length(swapped, 1), 0) || ' tables; '
+        || case
+            when kept is null then 'no previous version is kept (a first publish)'
+            else 'the replaced version is kept in ' || kept
+        end
         || coalesce('; these views elsewhere still read the replaced version, now in the '
             || '*_previous schemas: ' || array_to_string(followers, ', '), '');
 end;

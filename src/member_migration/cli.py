@@ -231,9 +231,8 @@ def rollback() -> None:
     if not outcome.done:
         _fail(f"Rollback {outcome.message}.")
     console.print(
-        f"Rolled back: marts and pii are the previously published version again "
-        f"({outcome.message.split(': ', 1)[-1]}); the version they replaced is kept in "
-        "marts_previous and pii_previous. Recorded in audit.publish_events."
+        "Rolled back: marts and pii are the previously published version again "
+        f"({outcome.message.split(': ', 1)[-1]}). Recorded in audit.publish_events."
     )
 
 

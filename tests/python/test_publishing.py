@@ -287,7 +287,14 @@ def lifecycle(
 
 def test_a_complete_green_build_publishes_and_says_so(lifecycle: Lifecycle):
     assert lifecycle.codes["build_v1"] == 0, lifecycle.outputs["build_v1"][-3000:]
-    assert "Published marts and pii (9 tables)" in lifecycle.outputs["build_v1"]
+    assert (
+        "Published marts and pii from this build, verified: every test passed (9 tables; "
+        "no previous version is kept (a first publish))" in lifecycle.outputs["build_v1"]
+    )
+    assert (
+        "the replaced version is kept in marts_previous, pii_previous"
+        in (lifecycle.outputs["build_v2"])
+    )
     with lifecycle.connect() as conn:
         schemas = {
             r[0]
