@@ -41,6 +41,7 @@ demo: setup
 	else echo "Demo package already generated: $(DEMO_DIR)/package"; fi
 	$(MM) load "$(DEMO_DIR)/package"
 	$(MM) dbt build
+	$(MM) publications --limit 1
 	$(MM) dbt docs generate
 	$(MM) report --out target/migration_report.html
 	@echo

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 import logging
 import os
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 from typing import Annotated
 
@@ -143,15 +146,41 @@ def generate(
 @app.command()
 def load(
     package: Annotated[Path, typer.Argument(help="Export package folder.")],
+    no_backup: Annotated[
+        bool,
+        typer.Option(
+            "--no-backup", help="Skip the backup taken before the first load of a new package."
+        ),
+    ] = False,
 ) -> None:
-    """Load one export package into schema raw as a new batch."""
+    """Load one export package into schema raw as a new batch.
+
+    Before the first load of a new package into a warehouse that holds data, the warehouse is
+    backed up (see `member-migration backups`), unless --no-backup.
+    """
+    from member_migration.backup import BackupError, backup_database, backup_needed_before_load
     from member_migration.loader import LoadError, load_package
+    from member_migration.loader.package import plan_package
     from member_migration.warehouse import WarehouseError, ensure_warehouse
 
     try:
         settings = ensure_warehouse()
-        summary = load_package(settings.conninfo(), package, progress=sys.stderr.isatty())
-    except (LoadError, WarehouseError) as exc:
+        plan = plan_package(package)
+        if not no_backup:
+            needed = backup_needed_before_load(settings.conninfo(), plan)
+            if needed:
+                with err_console.status("Backing up the warehouse before this new package"):
+                    backup = backup_database(settings, reason="before-load")
+                console.print(
+                    f"Backup before loading a new package: {backup.path} ({backup.size_text})",
+                    soft_wrap=True,
+                )
+            elif needed is None:
+                console.print("No backup: the warehouse holds no batch yet.")
+        summary = load_package(
+            settings.conninfo(), package, progress=sys.stderr.isatty(), plan=plan
+        )
+    except (LoadError, WarehouseError, BackupError) as exc:
         _fail(str(exc))
     table = Table(title=f"Load of {package}")
     headers, rows = summary.as_rows()
@@ -260,6 +289,128 @@ def report(
     console.print(f"Migration report: {path.resolve()}", soft_wrap=True)
 
 
+# -- publishing --------------------------------------------------------------------------------
+@app.command()
+def rollback() -> None:
+    """Bring back the previously published marts and pii (one transaction, recorded in audit).
+
+    The version it replaces is kept as the previous one; a second rollback in a row is refused
+    (run dbt build to publish a new version).
+    """
+    from member_migration.publishing import PublishingError
+    from member_migration.publishing import rollback as do_rollback
+    from member_migration.warehouse import WarehouseError, ensure_warehouse
+
+    try:
+        settings = ensure_warehouse()
+        outcome = do_rollback(settings.conninfo())
+    except (PublishingError, WarehouseError) as exc:
+        _fail(str(exc))
+    if not outcome.done:
+        _fail(f"Rollback {outcome.message}.")
+    console.print(
+        "Rolled back: marts and pii are the previously published version again "
+        f"({outcome.message.split(': ', 1)[-1]}). Recorded in audit.publish_events."
+    )
+
+
+@app.command()
+def publications(
+    limit: Annotated[int, typer.Option(help="How many events to show, newest first.")] = 10,
+) -> None:
+    """Show the publish log: every publish, refusal and rollback, who and when."""
+    from member_migration.publishing import PublishingError, publish_events
+    from member_migration.warehouse import WarehouseError, ensure_warehouse
+
+    try:
+        settings = ensure_warehouse()
+        events = publish_events(settings.conninfo(), limit)
+    except (PublishingError, WarehouseError) as exc:
+        _fail(str(exc))
+    if not events:
+        console.print("Nothing published yet: no dbt build has run in this warehouse.")
+        return
+    table = Table(title="audit.publish_events (newest first)")
+    for header in ("#", "action", "when (UTC)", "who", "command", "what / why"):
+        table.add_column(header)
+    for e in events:
+        who = e.database_user + (f" ({e.os_user})" if e.os_user else "")
+        what = "; ".join(e.reasons) if e.reasons else f"{len(e.tables)} tables"
+        if e.detail.get("raw_batch_ids"):
+            what += f", raw batches {e.detail['raw_batch_ids']}"
+        when = e.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(str(e.event_id), e.action, when, who, e.command, what)
+    console.print(table)
+
+
+# -- backup ------------------------------------------------------------------------------------
+@app.command()
+def backup(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: a new file in .backups/).")
+    ] = None,
+) -> None:
+    """Back up the whole warehouse database (pg_dump, custom format)."""
+    from member_migration.backup import BackupError, backup_database
+    from member_migration.warehouse import WarehouseError, ensure_warehouse
+
+    try:
+        settings = ensure_warehouse()
+        with err_console.status(f"Backing up {settings.dbname}"):
+            written = backup_database(settings, out)
+    except (BackupError, WarehouseError) as exc:
+        _fail(str(exc))
+    console.print(f"Backup written: {written.path} ({written.size_text})", soft_wrap=True)
+
+
+@app.command()
+def backups() -> None:
+    """List the backups (file, size, when) in .backups/ or MEMBER_MIGRATION_BACKUP_DIR."""
+    from member_migration.backup import backup_dir, list_backups
+
+    found = list_backups()
+    if not found:
+        console.print(f"No backups in {backup_dir()}.", soft_wrap=True)
+        return
+    table = Table(title=f"Backups in {backup_dir()}")
+    table.add_column("file")
+    table.add_column("size", justify="right")
+    table.add_column("when (UTC)")
+    for b in found:
+        table.add_row(b.path.name, b.size_text, b.created_at.strftime("%Y-%m-%d %H:%M:%S"))
+    console.print(table)
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A backup file (member-migration backups).")],
+    database: Annotated[
+        str | None,
+        typer.Option(help="Database to restore into (default: the warehouse database)."),
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Drop the database first when it is not empty."),
+    ] = False,
+) -> None:
+    """Restore a backup into a new (or empty) database; --replace to overwrite one."""
+    from member_migration.backup import BackupError, restore_database
+    from member_migration.warehouse import WarehouseError, ensure_warehouse
+
+    try:
+        settings = ensure_warehouse()
+        with err_console.status(f"Restoring {file.name}"):
+            summary = restore_database(settings, file, database=database, replace=replace)
+    except (BackupError, WarehouseError) as exc:
+        _fail(str(exc))
+    action = "replaced and restored" if summary.replaced else "restored"
+    console.print(
+        f"Database {summary.database} {action} from {file} in {summary.seconds:.1f} s: "
+        f"{settings.url(summary.database)}",
+        soft_wrap=True,
+    )
+
+
 # -- dbt ---------------------------------------------------------------------------------------
 @app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
@@ -276,6 +427,10 @@ def dbt(ctx: typer.Context) -> None:
     except WarehouseError as exc:
         _fail(str(exc))
     env = {**os.environ, **settings.env()}
+    # The publish log records the OS user (USER); a service environment may not set it.
+    if not env.get("USER"):
+        with contextlib.suppress(KeyError, OSError):
+            env["USER"] = getpass.getuser()
     root = config.project_root()
     args = list(ctx.args)
     if "--profiles-dir" not in args:

@@ -79,7 +79,10 @@ class Warehouse:
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
     """The session's own PostgreSQL: PGHOST's server when set, else a throw-away embedded one."""
-    saved_env = {k: os.environ.get(k) for k in ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE")}
+    saved_env = {
+        k: os.environ.get(k)
+        for k in ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "MEMBER_MIGRATION_BACKUP_DIR")
+    }
     if config.uses_external_server():
         base = config.connection_settings()
         dbname = f"mm_test_{secrets.token_hex(4)}"
@@ -94,6 +97,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
         embedded.start()
         wh = Warehouse(settings=embedded.settings(), embedded=embedded)
     os.environ.update(wh.env)
+    # Backups the CLI takes (before a new package's first load) go to the session's folder.
+    os.environ["MEMBER_MIGRATION_BACKUP_DIR"] = str(tmp_path_factory.mktemp("backups"))
     try:
         yield wh
     finally:

@@ -33,11 +33,13 @@ def test_a_row_removed_from_a_mart_table_fails_the_reconciliation(
     built, dbt: DbtRunner, warehouse: Warehouse
 ):
     with warehouse.connect() as conn:
-        conn.execute(
+        removed = conn.execute(
             "delete from marts.dim_member_legacy_accounts where ctid = "
-            "(select min(ctid) from marts.dim_member_legacy_accounts)"
-        )
+            "(select min(ctid) from marts.dim_member_legacy_accounts) returning *"
+        ).fetchone()
     try:
+        # The reconciliation checks the published mart: dim_member_legacy_accounts is not
+        # selected, so ref() resolves to marts, not to a candidate.
         result = dbt("build", "--select", "migration_reconciliation")
         assert not result.success
         failed = result.failures()
@@ -48,7 +50,12 @@ def test_a_row_removed_from_a_mart_table_fails_the_reconciliation(
         )
         assert len(off) == 1 and off[0][1] == "records" and off[0][2] == 1
     finally:
-        restored = dbt("run", "--select", "dim_member_legacy_accounts", "migration_reconciliation")
+        with warehouse.connect() as conn:
+            placeholders = ", ".join(["%s"] * len(removed))
+            conn.execute(
+                f"insert into marts.dim_member_legacy_accounts values ({placeholders})", removed
+            )
+        restored = dbt("run", "--select", "migration_reconciliation")
         assert restored.success
     assert (
         warehouse.scalar(
@@ -187,12 +194,15 @@ def test_members_without_mobiles_fail_the_quality_gate_naming_column_and_rate(
     output = result.stdout + result.stderr
     assert "null_rate_within_dictionary_dim_members_mobile_masked" in output
     assert "Quality gate failed: mobile" in output
-    # The failing gate stops everything downstream of dim_members; the rate it names is the
-    # share of members without a mobile, measured here independently.
+    # Nothing is published (write-audit-publish): there was no mart before, there is none now.
+    assert "NOT published: failed: test null_rate_within_dictionary_dim_members" in output
+    # The rate the gate names is the share of members without a mobile, measured here
+    # independently on the candidate the build wrote and tested.
     with psycopg.connect(warehouse.settings.conninfo(dbname)) as conn:
+        assert conn.execute("select to_regclass('marts.dim_members')").fetchone()[0] is None
         rate = conn.execute(
             "select count(*) filter (where mobile_masked is null)::numeric / count(*) "
-            "from marts.dim_members"
+            "from marts_candidate.dim_members"
         ).fetchone()[0]
     assert rate > 0.05
     assert f"null rate {float(rate):.4f} is above its max_null_rate 0.05" in output

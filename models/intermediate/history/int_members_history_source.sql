@@ -2,7 +2,12 @@
     One row per member: the golden values whose history reviewers and BI follow (tier, status,
     points, stored value, and a hash of the mobile, so a changed number shows without the number).
     The source of snapshot snap_members; row_hash is its check column.
+    The history keeps verified versions only: this model, and so the snapshot, waits for the
+    reconciliation and the quality gate and their tests (write-audit-publish), and a build they
+    fail skips it, so a build that is not published adds no version to marts.member_history.
 -#}
+-- depends_on: {{ ref('migration_reconciliation') }}
+-- depends_on: {{ ref('null_rates') }}
 with
 
 members as (

