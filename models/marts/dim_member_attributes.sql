@@ -46,30 +46,30 @@ ranked as (
 ),
 
 member_names as (
-    select distinct
+    -- one row per member with its names: a set the check below scans per attribute (a
+    -- correlated lookup in matched_records would be quadratic at a million members)
+    select
         member_id,
-        member_name
+        array_agg(distinct member_name) as member_names
     from matched_records
     where char_length(member_name) >= 2
+    group by member_id
 ),
 
 checked as (
-    -- ext_attrs are free text typed by staff or the member: a value shaped like a mobile,
-    -- national ID, landline or email, or holding the member's own name, is withheld from BI
     select
         ranked.*,
         coalesce(
             {{ holds_personal_identifier('ranked.value') }}
-            or exists (
-                select 1
-                from member_names
-                where
-                    member_names.member_id = ranked.member_id
-                    and strpos(ranked.value, member_names.member_name) > 0
+            or (
+                select bool_or(strpos(ranked.value, name_values.member_name) > 0)
+                from unnest(member_names.member_names) as name_values (member_name)
             ),
             false
         ) as is_value_withheld
     from ranked
+    left join member_names
+        on ranked.member_id = member_names.member_id
     where ranked.attribute_rank = 1
 ),
 
