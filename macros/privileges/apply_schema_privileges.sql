@@ -5,6 +5,10 @@
     only through a schema the role has USAGE on, and this macro decides those:
 
     - `marts`: USAGE for bi_reader and crm_loader; `pii`: USAGE for crm_loader only;
+    - `marts_candidate`/`pii_candidate` and `marts_previous`/`pii_previous`: USAGE revoked from
+      both roles and PUBLIC, and nothing else: their tables keep the SELECT grants of the
+      published version, so that a publish or a rollback (a schema rename) makes them readable
+      by exactly the right roles at once;
     - every other schema of the project (raw, staging, intermediate, audit, snapshots, mapping,
       the target schema, the schemas of every node in the graph, and the candidate/previous
       schemas of the publish step): every privilege of both roles revoked, on the schema, its
@@ -73,6 +77,12 @@ declare
         '{{ name }}'{{ ',' if not loop.last }}
         {%- endfor %}
     ]::text[];
+    -- candidate and previous versions of the published schemas: their tables keep the grants
+    -- of the published ones (a publish or a rollback renames them into place); USAGE on the
+    -- schema is what keeps readers out
+    published_versions constant text[] := array[
+        {%- for name in readers %}'{{ name }}_candidate', '{{ name }}_previous'{{ ', ' if not loop.last }}{%- endfor -%}
+    ]::text[];
     contract_roles constant text[] := array[
         {%- for name in roles %}'{{ name }}'{{ ', ' if not loop.last }}{%- endfor -%}
     ]::text[];
@@ -106,6 +116,13 @@ begin
     for schema_name in
         select nspname::text from pg_namespace where nspname = any(unpublished)
     loop
+        if schema_name = any(published_versions) then
+            foreach role_name in array present_roles loop
+                execute format('revoke all on schema %I from %I', schema_name, role_name);
+            end loop;
+            execute format('revoke all on schema %I from public', schema_name);
+            continue;
+        end if;
         foreach role_name in array present_roles loop
             execute format('revoke all on schema %I from %I', schema_name, role_name);
             execute format('revoke all on all tables in schema %I from %I', schema_name, role_name);

@@ -1,8 +1,8 @@
 """The parallel run: a delta export after a base gives the mart a full rebuild would give.
 
 Two databases on the session's server, three builds (unit tests excluded: they do not depend
-on data and run in the main build; data tests run in the build after the delta, the one under
-test, and are left out of the two reference builds to save time):
+on data and run in the main build; data tests run in every build, because a build publishes
+marts and pii only when they all passed):
 
 - A: the base package loaded and built, then its delta loaded (twice: the second load must
   change nothing) and built again. What the first build published is kept in Python
@@ -90,11 +90,10 @@ class Database:
         result = run_cli("load", str(package), env={**os.environ, **self.env})
         return result.stdout + result.stderr
 
-    def build(self, dbt: DbtRunner, *, data_tests: bool = True) -> None:
+    def build(self, dbt: DbtRunner) -> None:
         """``dbt build`` without unit tests (they do not depend on data and run in the main
-        build), and without data tests when ``data_tests`` is false (a reference build)."""
-        excluded = ["resource_type:unit_test"] + ([] if data_tests else ["resource_type:test"])
-        result = dbt("build", "--exclude", *excluded, env=self.env)
+        build). Data tests run: a build publishes marts and pii only when they all passed."""
+        result = dbt("build", "--exclude", "resource_type:unit_test", env=self.env)
         assert result.success, result.failures() or result.exception
 
     def accounts(self) -> dict[str, str]:
@@ -222,7 +221,7 @@ def run(
 
     a = Database(warehouse, warehouse.create_database())
     a.load(base)
-    a.build(dbt, data_tests=False)
+    a.build(dbt)
     before = _published(a)
     first = a.load(delta)
     delta_batch = a.scalar("select max(batch_id) from raw.batch_manifest")
@@ -236,7 +235,7 @@ def run(
 
     b = Database(warehouse, warehouse.create_database())
     b.load(combined)
-    b.build(dbt, data_tests=False)
+    b.build(dbt)
     return ParallelRun(
         base=base,
         delta=delta,
