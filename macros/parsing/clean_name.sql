@@ -7,6 +7,10 @@
     CJK ideographs: the unified block U+4E00-U+9FFF, extension A U+3400-U+4DBF, the
     compatibility block U+F900-U+FAFF and extensions B-H U+20000-U+323AF (rare characters
     in real names, such as 𠮷).
+
+    One plain expression: the branch that collapses spaces runs only for a name holding an
+    inner space (tested on the trimmed raw value: folding creates no space, and no missing
+    literal holds one), the other is clean_text itself.
 #}
 {% macro clean_name(expr) -%}
     {{ return(adapter.dispatch('clean_name', 'member_migration')(expr)) }}
@@ -14,19 +18,13 @@
 
 {% macro postgres__clean_name(expr) -%}
     {%- set ideograph = "[\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\U00020000-\\U000323af]" -%}
-    (
-        select
-            case
-                when name_text.value ~ E'[ \t\u00a0\u3000]'
-                    then regexp_replace(
-                        regexp_replace(name_text.value, E'[ \t\u00a0\u3000]+', ' ', 'g'),
-                        E'(?<={{ ideograph }}) (?={{ ideograph }})', '', 'g'
-                    )
-                else name_text.value
-            end
-        from (
-            select {{ clean_text(expr) }} as value
-            limit all offset 0
-        ) as name_text
-    )
+    {%- set cleaned = clean_text(expr) -%}
+    case
+        when btrim(cast({{ expr }} as text), {{ parsing_trim_characters() }}) ~ E'[ \t\u00a0\u3000]'
+            then regexp_replace(
+                regexp_replace({{ cleaned }}, E'[ \t\u00a0\u3000]+', ' ', 'g'),
+                E'(?<={{ ideograph }}) (?={{ ideograph }})', '', 'g'
+            )
+        else {{ cleaned }}
+    end
 {%- endmacro %}

@@ -17,60 +17,110 @@
     offset, +08 without minutes, lower-case t or z, and every impossible date (1990-02-30,
     2019-02-29, 0000-00-00, month 13).
 
-    How: the cleaned value is computed once per row in a one-row subquery; its fifth character
-    picks the one layout whose pattern it must match, and that pattern admits only real dates
-    and times (calendar_date_regex), so a value reaches the cast only when it is valid: the
-    cast never sees an impossible date and never raises. Only a value that passed is rewritten
-    (年月日 to dashes, day first to year first) and given the zone name when it has no offset.
+    How: the value's fifth character (or its first slash) picks the one layout it can have; a
+    pattern checks its shape (digits where digits belong, the time of day in range), then
+    integer arithmetic checks the calendar (days_in_month, only for days past the 28th), so a
+    value reaches the cast only when it is valid: the cast never sees an impossible date and
+    never raises. Only a value that passed is rewritten (年月日 to dashes, day first to year
+    first) and given the zone name when it has no offset. The layouts exclude one another, so
+    a value whose shape matched and whose date is impossible is null without trying the others.
+    (A single pattern that also admitted only real dates, calendar_date_regex, costs several
+    times more per value: PostgreSQL builds the matcher's states anew for every value.)
+    cleaned=true: `expr` is already clean_text's output (see cleaned_value); it is read many
+    times, so pass a column.
 #}
-{% macro parse_legacy_timestamp(expr) -%}
-    {{ return(adapter.dispatch('parse_legacy_timestamp', 'member_migration')(expr)) }}
+{% macro parse_legacy_timestamp(expr, cleaned=false) -%}
+    {{ return(adapter.dispatch('parse_legacy_timestamp', 'member_migration')(expr, cleaned)) }}
 {%- endmacro %}
 
-{% macro postgres__parse_legacy_timestamp(expr) -%}
+{% macro postgres__parse_legacy_timestamp(expr, cleaned=false) -%}
     {%- set time_of_day = '(?:[ T](?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]+)?)?(?:Z|[+-](?:0[0-9]|1[0-4]):?[0-5][0-9])?)?' -%}
-    {%- set cleaned = 'legacy_time.cleaned' -%}
     {#- Every value that reaches a cast passed its pattern, so it is one of the accepted forms:
         it carries an offset iff it ends in Z or holds a + or a - after its first colon. -#}
     {%- set zone_suffix -%}
         case
-            when right({{ cleaned }}, 1) = 'Z'
-                or strpos({{ cleaned }}, '+') > 0
-                or (strpos({{ cleaned }}, ':') > 0 and strpos(substr({{ cleaned }}, strpos({{ cleaned }}, ':')), '-') > 0)
+            when right({v}, 1) = 'Z'
+                or strpos({v}, '+') > 0
+                or (strpos({v}, ':') > 0 and strpos(substr({v}, strpos({v}, ':')), '-') > 0)
                 then ''
             else ' {{ var("legacy_timezone") }}'
         end
     {%- endset -%}
-    (
-        select
-            case
-                when substr({{ cleaned }}, 5, 1) = '-'
-                    and {{ cleaned }} ~ '^{{ calendar_date_regex("Y-M-D") ~ time_of_day }}$'
-                    then cast({{ cleaned }} || {{ zone_suffix }} as timestamptz)
-                when substr({{ cleaned }}, 5, 1) = '/'
-                    and {{ cleaned }} ~ '^{{ calendar_date_regex("Y/M/D") ~ time_of_day }}$'
-                    then cast({{ cleaned }} || {{ zone_suffix }} as timestamptz)
-                when substr({{ cleaned }}, 5, 1) = '年'
-                    and {{ cleaned }} ~ '^{{ calendar_date_regex("Y年M月D日") ~ time_of_day }}$'
-                    then cast(translate({{ cleaned }}, '年月日', '--') || {{ zone_suffix }} as timestamptz)
-                when length({{ cleaned }}) = 10 and {{ cleaned }} ~ '^[0-9]+$'
-                    then to_timestamp(cast({{ cleaned }} as bigint))
-                when {{ cleaned }} ~ '^{{ calendar_date_regex("YMD", zero_padded=true) ~ time_of_day }}$'
-                    then cast({{ cleaned }} || {{ zone_suffix }} as timestamptz)
-                when strpos({{ cleaned }}, '/') in (2, 3)
-                    and {{ cleaned }} ~ '^{{ calendar_date_regex("D/M/Y") ~ time_of_day }}$'
-                    then cast(
-                        left(split_part({{ cleaned }}, '/', 3), 4)
-                        || '-' || split_part({{ cleaned }}, '/', 2)
-                        || '-' || split_part({{ cleaned }}, '/', 1)
-                        || substr(split_part({{ cleaned }}, '/', 3), 5)
-                        || {{ zone_suffix }}
-                        as timestamptz
-                    )
-            end
-        from (
-            select {{ clean_text(expr) }} as cleaned
-            limit all offset 0
-        ) as legacy_time
+    {%- set body -%}
+        case
+            when substr({v}, 5, 1) = '-'
+                and {v} ~ '^[1-9][0-9]{3}-[0-9]{1,2}-[0-9]{1,2}{{ time_of_day }}$'
+                then case
+                    when {{ legacy_date_is_real(
+                        'left({v}, 4)',
+                        "split_part({v}, '-', 2)",
+                        "rtrim(left(split_part({v}, '-', 3), 2), ' T')"
+                    ) }}
+                        then cast({v} || {{ zone_suffix }} as timestamptz)
+                end
+            when substr({v}, 5, 1) = '/'
+                and {v} ~ '^[1-9][0-9]{3}/[0-9]{1,2}/[0-9]{1,2}{{ time_of_day }}$'
+                then case
+                    when {{ legacy_date_is_real(
+                        'left({v}, 4)',
+                        "split_part({v}, '/', 2)",
+                        "rtrim(left(split_part({v}, '/', 3), 2), ' T')"
+                    ) }}
+                        then cast({v} || {{ zone_suffix }} as timestamptz)
+                end
+            when substr({v}, 5, 1) = '年'
+                and {v} ~ '^[1-9][0-9]{3}年[0-9]{1,2}月[0-9]{1,2}日{{ time_of_day }}$'
+                then case
+                    when {{ legacy_date_is_real(
+                        'left({v}, 4)',
+                        "split_part(split_part({v}, '年', 2), '月', 1)",
+                        "split_part(split_part({v}, '月', 2), '日', 1)"
+                    ) }}
+                        then cast(translate({v}, '年月日', '--') || {{ zone_suffix }} as timestamptz)
+                end
+            when length({v}) = 10 and {v} ~ '^[0-9]+$'
+                then to_timestamp(cast({v} as bigint))
+            when {v} ~ '^[1-9][0-9]{7}{{ time_of_day }}$'
+                then case
+                    when {{ legacy_date_is_real(
+                        'left({v}, 4)', 'substr({v}, 5, 2)', 'substr({v}, 7, 2)'
+                    ) }}
+                        then cast({v} || {{ zone_suffix }} as timestamptz)
+                end
+            when strpos({v}, '/') in (2, 3)
+                and {v} ~ '^[0-9]{1,2}/[0-9]{1,2}/[1-9][0-9]{3}{{ time_of_day }}$'
+                then case
+                    when {{ legacy_date_is_real(
+                        "left(split_part({v}, '/', 3), 4)",
+                        "split_part({v}, '/', 2)",
+                        "split_part({v}, '/', 1)"
+                    ) }}
+                        then cast(
+                            left(split_part({v}, '/', 3), 4)
+                            || '-' || split_part({v}, '/', 2)
+                            || '-' || split_part({v}, '/', 1)
+                            || substr(split_part({v}, '/', 3), 5)
+                            || {{ zone_suffix }}
+                            as timestamptz
+                        )
+                end
+        end
+    {%- endset -%}
+    {{ parse_on_cleaned(expr, cleaned, body, 'legacy_time') }}
+{%- endmacro %}
+
+{#
+    legacy_date_is_real(year_text, month_text, day_text): a SQL condition, true when the three
+    digit strings (already checked to be digits: one to four of them) name a real Gregorian
+    date. Days up to the 28th need no calendar; later days are checked with days_in_month.
+#}
+{% macro legacy_date_is_real(year_text, month_text, day_text) -%}
+    cast({{ month_text }} as integer) between 1 and 12
+    and cast({{ day_text }} as integer) >= 1
+    and (
+        cast({{ day_text }} as integer) <= 28
+        or cast({{ day_text }} as integer) <= {{ days_in_month(
+            'cast(' ~ year_text ~ ' as integer)', 'cast(' ~ month_text ~ ' as integer)'
+        ) }}
     )
 {%- endmacro %}

@@ -13,72 +13,58 @@
     Anything else (wrong length, letters, wrong check character, 19900230, a birth date after
     the as-of date) is null.
 
-    How: the cleaned value, its 17-digit body, the body as a bigint, and then its check
-    character and birth date are each computed once per row, in nested one-row subqueries
-    (limit all offset 0 is an optimisation fence: it keeps PostgreSQL from inlining them back
-    into copies). The 17-term weighted sum, written out by Jinja, and the calendar check
-    (days_in_month) are integer arithmetic on that bigint: no cast or make_date ever sees an
-    impossible value, so nothing raises.
+    How: the 17-digit body and the given check character are computed once per row in a
+    one-row subquery (limit all offset 0 is an optimisation fence: it keeps PostgreSQL from
+    inlining the body back into every reference). The 17-term weighted sum, written out by
+    Jinja, and the calendar check (days_in_month) are integer arithmetic on the body: no cast
+    or make_date ever sees an impossible value, so nothing raises. The sum runs once for an
+    18-character ID (the output keeps the given check character, which then equals it).
+    cleaned=true: `expr` is already clean_text's output (see cleaned_value).
 #}
-{% macro parse_national_id(expr) -%}
-    {{ return(adapter.dispatch('parse_national_id', 'member_migration')(expr)) }}
+{% macro parse_national_id(expr, cleaned=false) -%}
+    {{ return(adapter.dispatch('parse_national_id', 'member_migration')(expr, cleaned)) }}
 {%- endmacro %}
 
-{% macro postgres__parse_national_id(expr) -%}
+{% macro postgres__parse_national_id(expr, cleaned=false) -%}
     {%- set weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] -%}
     {%- set latest_birth = as_of_date_value() | replace('-', '') -%}
+    {%- set id_value = "replace(" ~ cleaned_value(expr, cleaned) ~ ", 'x', 'X')" -%}
+    {%- set birth_ymd = 'cast(substr(id_body.body, 7, 8) as integer)' -%}
+    {%- set computed_check -%}
+        substr(
+            '10X98765432',
+            cast(mod(
+                {%- for weight in weights %}
+                mod(cast(id_body.body as bigint) / {{ 10 ** (17 - loop.index) }}, 10) * {{ weight }}{{ ' +' if not loop.last }}
+                {%- endfor %}
+            , 11) as integer) + 1,
+            1
+        )
+    {%- endset -%}
     (
         select
             case
-                when id_checked.birth_ymd between 19000101 and {{ latest_birth }}
-                    and mod(id_checked.birth_ymd / 100, 100) between 1 and 12
-                    and mod(id_checked.birth_ymd, 100) between 1 and {{ days_in_month(
-                        'id_checked.birth_ymd / 10000', 'mod(id_checked.birth_ymd / 100, 100)'
+                when {{ birth_ymd }} between 19000101 and {{ latest_birth }}
+                    and mod({{ birth_ymd }} / 100, 100) between 1 and 12
+                    and mod({{ birth_ymd }}, 100) between 1 and {{ days_in_month(
+                        birth_ymd ~ ' / 10000', 'mod(' ~ birth_ymd ~ ' / 100, 100)'
                     ) | indent(20) }}
-                    and coalesce(id_checked.given_check, id_checked.computed_check)
-                    = id_checked.computed_check
-                    then id_checked.body || id_checked.computed_check
+                    and (id_body.given_check is null or id_body.given_check = {{ computed_check | indent(20) }})
+                    then id_body.body || coalesce(id_body.given_check, {{ computed_check | indent(20) }})
             end
         from (
             select
-                id_number.body,
-                id_number.given_check,
-                substr(
-                    '10X98765432',
-                    cast(mod(
-                        {%- for weight in weights %}
-                        mod(id_number.body_number / {{ 10 ** (17 - loop.index) }}, 10) * {{ weight }}{{ ' +' if not loop.last }}
-                        {%- endfor %}
-                    , 11) as int) + 1,
-                    1
-                ) as computed_check,
-                cast(mod(id_number.body_number / 1000, 100000000) as int) as birth_ymd
-            from (
-                select
-                    id_body.body,
-                    id_body.given_check,
-                    cast(id_body.body as bigint) as body_number
-                from (
-                    select
-                        case
-                            when length(id_cleaned.cleaned) = 18 and id_cleaned.cleaned ~ '^[0-9]+[0-9X]$'
-                                then left(id_cleaned.cleaned, 17)
-                            when length(id_cleaned.cleaned) = 15 and id_cleaned.cleaned ~ '^[0-9]+$'
-                                then left(id_cleaned.cleaned, 6) || '19' || right(id_cleaned.cleaned, 9)
-                        end as body,
-                        case
-                            when length(id_cleaned.cleaned) = 18 then right(id_cleaned.cleaned, 1)
-                        end as given_check
-                    from (
-                        select replace({{ clean_text(expr) }}, 'x', 'X') as cleaned
-                        limit all offset 0
-                    ) as id_cleaned
-                    limit all offset 0
-                ) as id_body
-                limit all offset 0
-            ) as id_number
+                case
+                    when length({{ id_value }}) = 18 and {{ id_value }} ~ '^[0-9]+[0-9X]$'
+                        then left({{ id_value }}, 17)
+                    when length({{ id_value }}) = 15 and {{ id_value }} ~ '^[0-9]+$'
+                        then left({{ id_value }}, 6) || '19' || right({{ id_value }}, 9)
+                end as body,
+                case
+                    when length({{ id_value }}) = 18 then right({{ id_value }}, 1)
+                end as given_check
             limit all offset 0
-        ) as id_checked
+        ) as id_body
     )
 {%- endmacro %}
 

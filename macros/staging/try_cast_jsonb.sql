@@ -1,7 +1,10 @@
 {#
-    Validating JSON without failing the query. PostgreSQL 15 has no pg_input_is_valid and no
-    IS JSON predicate, so a small PL/pgSQL function with an exception handler returns the jsonb
-    value, or null when the text is not JSON. The function lives in the staging schema
+    Validating JSON without failing the query. On PostgreSQL 16 and later the function is a SQL
+    function over pg_input_is_valid (inlined by the planner, no per-row cost beyond parsing).
+    PostgreSQL 15 has no pg_input_is_valid and no IS JSON predicate, so there it is a small
+    PL/pgSQL function with an exception handler, parallel restricted (a parallel worker cannot
+    open the subtransaction an exception block needs). Either returns the jsonb value, or null
+    when the text is not JSON. The function lives in the staging schema
     (json_helper_schema()) and is (re)created by the on-run-start hook
 
         on-run-start:
@@ -27,19 +30,44 @@
 
 {% macro postgres__create_json_helpers() -%}
     create schema if not exists {{ json_helper_schema() }};
-    create or replace function {{ json_helper_schema() }}.try_cast_jsonb(value text)
-    returns jsonb
-    language plpgsql
-    immutable
-    parallel safe
-    as $function$
+    do $create_helpers$
     begin
-        return value::jsonb;
-    exception
-        when others then
-            return null;
-    end;
-    $function$;
+        if current_setting('server_version_num')::integer >= 160000 then
+            -- pg_input_is_valid (PostgreSQL 16+) validates without raising: a plain SQL
+            -- function that the planner inlines, safe in parallel workers
+            execute $function$
+                create or replace function {{ json_helper_schema() }}.try_cast_jsonb(value text)
+                returns jsonb
+                language sql
+                immutable
+                parallel safe
+                as $body$
+                    select case when pg_input_is_valid(value, 'jsonb') then value::jsonb end
+                $body$
+            $function$;
+        else
+            -- PostgreSQL 15: catch the cast's error. An exception block opens a
+            -- subtransaction, which a parallel worker cannot do (the handler would then
+            -- return null for every value), so the function is parallel restricted: it runs
+            -- in the leader only.
+            execute $function$
+                create or replace function {{ json_helper_schema() }}.try_cast_jsonb(value text)
+                returns jsonb
+                language plpgsql
+                immutable
+                parallel restricted
+                as $body$
+                begin
+                    return value::jsonb;
+                exception
+                    when others then
+                        return null;
+                end;
+                $body$
+            $function$;
+        end if;
+    end
+    $create_helpers$;
 {%- endmacro %}
 
 

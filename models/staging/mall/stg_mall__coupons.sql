@@ -27,6 +27,8 @@ cleaned as (
         {{ legacy_row_hash(contract_columns) }} as row_hash,
         {{ legacy_raw_record(contract_columns) }} as raw_record
     from coupons
+    -- compute every cleaned value once: the parsing below reads each several times
+    {{ optimization_fence() }}
 ),
 
 parsed as (
@@ -36,11 +38,11 @@ parsed as (
         coupon_type,
         coupon_status,
         face_value_text,
-        {{ parse_money('face_value_text') }} as face_value,
+        {{ parse_money('face_value_text', cleaned=true) }} as face_value,
         issued_at_text,
-        {{ parse_legacy_timestamp('issued_at_text') }} as issued_at,
+        {{ parse_legacy_timestamp('issued_at_text', cleaned=true) }} as issued_at,
         expire_at_text,
-        {{ parse_legacy_timestamp('expire_at_text') }} as expire_at,
+        {{ parse_legacy_timestamp('expire_at_text', cleaned=true) }} as expire_at,
         _batch_id,
         _source_file,
         _record_number,

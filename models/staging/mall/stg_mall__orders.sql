@@ -25,6 +25,8 @@ cleaned as (
         {{ legacy_row_hash(contract_columns) }} as row_hash,
         {{ legacy_raw_record(contract_columns) }} as raw_record
     from orders
+    -- compute every cleaned value once: the parsing below reads each several times
+    {{ optimization_fence() }}
 ),
 
 parsed as (
@@ -33,9 +35,9 @@ parsed as (
         user_id,
         order_status,
         pay_amount_text,
-        {{ parse_money('pay_amount_text') }} as amount,
+        {{ parse_money('pay_amount_text', cleaned=true) }} as amount,
         order_time_text,
-        {{ parse_legacy_timestamp('order_time_text') }} as occurred_at,
+        {{ parse_legacy_timestamp('order_time_text', cleaned=true) }} as occurred_at,
         _batch_id,
         _source_file,
         _record_number,

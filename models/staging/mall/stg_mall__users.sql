@@ -35,15 +35,17 @@ cleaned as (
         {{ legacy_row_hash(contract_columns) }} as row_hash,
         {{ legacy_raw_record(contract_columns) }} as raw_record
     from users
+    -- compute every cleaned value once: the parsing below reads each several times
+    {{ optimization_fence() }}
 ),
 
 parsed as (
     select
         source_key,
         phone_text,
-        {{ parse_mobile('phone_text') }} as mobile,
+        {{ parse_mobile('phone_text', cleaned=true) }} as mobile,
         email_text,
-        {{ parse_email('email_text') }} as email,
+        {{ parse_email('email_text', cleaned=true) }} as email,
         unionid,
         member_name,
         nickname,
@@ -56,13 +58,13 @@ parsed as (
         province_text,
         city_text,
         integral_text,
-        {{ parse_integer('integral_text') }} as integral,
+        {{ parse_integer('integral_text', cleaned=true) }} as integral,
         birth_date_text,
-        {{ parse_legacy_date('birth_date_text') }} as birthday,
+        {{ parse_legacy_date('birth_date_text', cleaned=true) }} as birthday,
         reg_time_text,
-        {{ parse_legacy_timestamp('reg_time_text') }} as registered_at,
+        {{ parse_legacy_timestamp('reg_time_text', cleaned=true) }} as registered_at,
         last_login_at_text,
-        {{ parse_legacy_timestamp('last_login_at_text') }} as last_login_at,
+        {{ parse_legacy_timestamp('last_login_at_text', cleaned=true) }} as last_login_at,
         _batch_id,
         _source_file,
         _record_number,

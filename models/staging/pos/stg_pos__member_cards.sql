@@ -36,6 +36,8 @@ cleaned as (
         {{ legacy_row_hash(contract_columns) }} as row_hash,
         {{ legacy_raw_record(contract_columns) }} as raw_record
     from cards
+    -- compute every cleaned value once: the parsing below reads each several times
+    {{ optimization_fence() }}
 ),
 
 parsed as (
@@ -43,9 +45,9 @@ parsed as (
         source_key,
         member_name,
         mobile_text,
-        {{ parse_mobile('mobile_text') }} as mobile,
+        {{ parse_mobile('mobile_text', cleaned=true) }} as mobile,
         id_card_no_text,
-        {{ parse_national_id('id_card_no_text') }} as id_card_no,
+        {{ parse_national_id('id_card_no_text', cleaned=true) }} as id_card_no,
         gender_text,
         {{ clean_code('gender_text', 'upper') }} as gender_code,
         store_code,
@@ -57,15 +59,15 @@ parsed as (
         province_text,
         city_text,
         points_text,
-        {{ parse_integer('points_text') }} as points,
+        {{ parse_integer('points_text', cleaned=true) }} as points,
         stored_value_text,
-        {{ parse_money('stored_value_text') }} as stored_value,
+        {{ parse_money('stored_value_text', cleaned=true) }} as stored_value,
         birthday_text,
-        {{ parse_legacy_date('birthday_text') }} as birthday,
+        {{ parse_legacy_date('birthday_text', cleaned=true) }} as birthday,
         open_date_text,
-        {{ parse_legacy_timestamp('open_date_text') }} as opened_at,
+        {{ parse_legacy_timestamp('open_date_text', cleaned=true) }} as opened_at,
         updated_at_text,
-        {{ parse_legacy_timestamp('updated_at_text') }} as updated_at,
+        {{ parse_legacy_timestamp('updated_at_text', cleaned=true) }} as updated_at,
         _batch_id,
         _source_file,
         _record_number,

@@ -26,6 +26,8 @@ cleaned as (
         {{ legacy_row_hash(contract_columns) }} as row_hash,
         {{ legacy_raw_record(contract_columns) }} as raw_record
     from movements
+    -- compute every cleaned value once: the parsing below reads each several times
+    {{ optimization_fence() }}
 ),
 
 parsed as (
@@ -35,9 +37,9 @@ parsed as (
         change_type,
         order_ref,
         points_delta_text,
-        {{ parse_integer('points_delta_text') }} as points_delta,
+        {{ parse_integer('points_delta_text', cleaned=true) }} as points_delta,
         occurred_at_text,
-        {{ parse_legacy_timestamp('occurred_at_text') }} as occurred_at,
+        {{ parse_legacy_timestamp('occurred_at_text', cleaned=true) }} as occurred_at,
         _batch_id,
         _source_file,
         _record_number,

@@ -26,6 +26,8 @@ cleaned as (
         {{ legacy_row_hash(contract_columns) }} as row_hash,
         {{ legacy_raw_record(contract_columns) }} as raw_record
     from transactions
+    -- compute every cleaned value once: the parsing below reads each several times
+    {{ optimization_fence() }}
 ),
 
 parsed as (
@@ -34,12 +36,12 @@ parsed as (
         card_no,
         store_code,
         amount_text,
-        {{ parse_money('amount_text') }} as amount,
+        {{ parse_money('amount_text', cleaned=true) }} as amount,
         points_earned_text,
         -- informational only: parsed when it can be, never a rule
-        {{ parse_integer('points_earned_text') }} as points_earned,
+        {{ parse_integer('points_earned_text', cleaned=true) }} as points_earned,
         txn_time_text,
-        {{ parse_legacy_timestamp('txn_time_text') }} as occurred_at,
+        {{ parse_legacy_timestamp('txn_time_text', cleaned=true) }} as occurred_at,
         _batch_id,
         _source_file,
         _record_number,

@@ -31,6 +31,8 @@ cleaned as (
         {{ legacy_row_hash(contract_columns) }} as row_hash,
         {{ legacy_raw_record(contract_columns) }} as raw_record
     from members
+    -- compute every cleaned value once: the parsing below reads each several times
+    {{ optimization_fence() }}
 ),
 
 parsed as (
@@ -38,7 +40,7 @@ parsed as (
         source_key,
         unionid,
         mobile_text,
-        {{ parse_mobile('mobile_text') }} as mobile,
+        {{ parse_mobile('mobile_text', cleaned=true) }} as mobile,
         nickname,
         gender_text,
         {{ clean_code('gender_text', 'upper') }} as gender_code,
@@ -48,11 +50,11 @@ parsed as (
         ext_attrs_text,
         {{ try_cast_jsonb('ext_attrs_text') }} as ext_attrs_json,
         points_balance_text,
-        {{ parse_integer('points_balance_text') }} as points_balance,
+        {{ parse_integer('points_balance_text', cleaned=true) }} as points_balance,
         subscribe_time_text,
-        {{ parse_legacy_timestamp('subscribe_time_text') }} as subscribed_at,
+        {{ parse_legacy_timestamp('subscribe_time_text', cleaned=true) }} as subscribed_at,
         updated_at_text,
-        {{ parse_legacy_timestamp('updated_at_text') }} as updated_at,
+        {{ parse_legacy_timestamp('updated_at_text', cleaned=true) }} as updated_at,
         _batch_id,
         _source_file,
         _record_number,
