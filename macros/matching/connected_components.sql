@@ -14,7 +14,10 @@
     node id, in a number of rounds that grows with the logarithm of the component's size,
     not with its diameter. No per-row loops and no
     recursive path enumeration: each round is a few hash joins over temporary tables, which
-    are never WAL-logged, so it stays fast at tens of millions of edges.
+    are never WAL-logged, so it stays fast at tens of millions of edges. The temporary tables
+    carry no indexes: every step reads most of a table, so hash joins beat index lookups, and
+    the updates of a round need not maintain any index (at a million persons, indexes made
+    the solver twice as slow).
 
     - create_matching_functions(): the DDL, run by the project's on-run-start hook
       (`{{ create_matching_functions() }}`); creates the schema it lives in when needed.
@@ -63,8 +66,6 @@ declare
     jumped_rows bigint;
     rounds integer := 0;
 begin
-    create index on pg_temp.cc_edges (node_id);
-    create index on pg_temp.cc_edges (group_id);
     analyze pg_temp.cc_edges;
 
     -- label: a node of the same component, to begin with the smallest node of any of the
@@ -87,9 +88,6 @@ begin
     inner join group_minimums
         on edges.group_id = group_minimums.group_id
     group by edges.node_id;
-    alter table pg_temp.cc_labels add primary key (node_id);
-    create index on pg_temp.cc_labels (label);
-    create index on pg_temp.cc_labels (changed_round);
     analyze pg_temp.cc_labels;
 
     loop

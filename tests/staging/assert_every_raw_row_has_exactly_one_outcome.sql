@@ -18,49 +18,41 @@ raw_rows as (
         select
             '{{ table_name }}' as source_table,
             _batch_id,
-            _record_number
+            _record_number,
+            true as is_raw
         from {{ source(source_name, table_name) }}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 
 outcomes as (
-    select * from {{ ref('int_row_outcomes') }}
-),
-
-outcomes_per_row as (
     select
         source_table,
         _batch_id,
         _record_number,
-        count(*) as outcome_count
-    from outcomes
-    group by source_table, _batch_id, _record_number
+        false as is_raw
+    from {{ ref('int_row_outcomes') }}
 ),
 
-raw_per_row as (
+-- one pass over both sides (a single aggregation, not two and a full join: at a million
+-- persons each side has six million rows)
+counted as (
     select
         source_table,
         _batch_id,
         _record_number,
-        count(*) as raw_count
-    from raw_rows
+        count(*) filter (where is_raw) as raw_count,
+        count(*) filter (where not is_raw) as outcome_count
+    from (
+        select * from raw_rows
+        union all
+        select * from outcomes
+    ) as both_sides
     group by source_table, _batch_id, _record_number
 ),
 
 final as (
-    select
-        coalesce(raw_per_row.source_table, outcomes_per_row.source_table) as source_table,
-        coalesce(raw_per_row._batch_id, outcomes_per_row._batch_id) as _batch_id,
-        coalesce(raw_per_row._record_number, outcomes_per_row._record_number) as _record_number,
-        coalesce(raw_per_row.raw_count, 0) as raw_count,
-        coalesce(outcomes_per_row.outcome_count, 0) as outcome_count
-    from raw_per_row
-    full outer join outcomes_per_row
-        on
-            raw_per_row.source_table = outcomes_per_row.source_table
-            and raw_per_row._batch_id = outcomes_per_row._batch_id
-            and raw_per_row._record_number = outcomes_per_row._record_number
+    select * from counted
 )
 
 select * from final

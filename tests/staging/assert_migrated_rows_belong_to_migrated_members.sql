@@ -45,13 +45,16 @@ belongings as (
 ),
 
 final as (
+    -- an anti-join: the planner hashes the member records once and streams the rest past them
     select belongings.*
     from belongings
-    left join members
-        on
-            belongings.member_source_table = members.source_table
-            and belongings.member_source_key = members.source_key
-    where members.record_id is null
+    where not exists (
+        select 1
+        from members
+        where
+            members.source_table = belongings.member_source_table
+            and members.source_key = belongings.member_source_key
+    )
 )
 
 select * from final

@@ -13,25 +13,22 @@
 
 with
 
-keyed_rows as (
+-- one aggregation per file (each fits in memory; one over all files at once would spill)
+winners_per_key as (
     {%- for source_table, model in versioned %}
         select
             '{{ source_table }}' as source_table,
             source_key,
-            is_winner
+            count(*) filter (where is_winner) as winner_count
         from {{ ref(model) }}
         where source_key is not null
+        group by source_key
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 
 final as (
-    select
-        source_table,
-        source_key,
-        count(*) filter (where is_winner) as winner_count
-    from keyed_rows
-    group by source_table, source_key
+    select * from winners_per_key
 )
 
 select * from final

@@ -65,8 +65,17 @@ with
 
 {% for child in child_tables -%}
     {{ child.source_table }}_rows as (
+        -- only the columns the rules read (the CTE is read twice, so it is materialized)
         select
-            *,
+            source_key,
+            _batch_id,
+            _record_number,
+            collapsed_copies,
+            is_key_missing,
+            {%- for check in child.checks %}
+            {{ check[3] }},
+            {%- endfor %}
+            raw_record,
             '{{ child.source_table }}' as source_table,
             '{{ child.source_system }}' as source_system,
             '{{ child.parent_table }}' as parent_table,
@@ -149,32 +158,42 @@ parents_checked as (
 ),
 
 violations as (
+    -- one pass over each child file: each row meets its file's checks (a lateral list)
+    -- instead of one scan of the file per check
     {%- for child in child_tables %}
         {%- set own_checks = [
             ('KEY_MISSING', child.key_column, 'cast(null as text)', 'is_key_missing'),
         ] + child.checks + [
             ('DUPLICATE_SOURCE_ROW', none, 'cast(collapsed_copies as text)', 'collapsed_copies > 0'),
         ] %}
-        {%- for rule_code, column_name, raw_value, flag in own_checks %}
-            select
-                source_table,
-                source_system,
-                source_key,
-                _batch_id,
-                _record_number,
-                parent_table as member_source_table,
-                parent_key as member_source_key,
-                '{{ rule_code }}' as rule_code,
-                {{ "'" ~ column_name ~ "'" if column_name else 'cast(null as text)' }} as column_name,
-                {%- if rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') %}
-                    {{ raw_value }} as raw_value
-                {%- else %}
-                    raw_record ->> '{{ column_name }}' as raw_value
-                {%- endif %}
-            from {{ child.source_table }}_rows
-            where {{ flag }}
-            union all
-        {%- endfor %}
+        select
+            child_rows.source_table,
+            child_rows.source_system,
+            child_rows.source_key,
+            child_rows._batch_id,
+            child_rows._record_number,
+            child_rows.parent_table as member_source_table,
+            child_rows.parent_key as member_source_key,
+            checks.rule_code,
+            checks.column_name,
+            case
+                when checks.rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') then checks.raw_value
+                else child_rows.raw_record ->> checks.column_name
+            end as raw_value
+        from {{ child.source_table }}_rows as child_rows
+        cross join lateral (
+            values
+            {%- for rule_code, column_name, raw_value, flag in own_checks %}
+                (
+                    '{{ rule_code }}',
+                    {{ "'" ~ column_name ~ "'" if column_name else 'cast(null as text)' }},
+                    {{ raw_value | replace('collapsed_copies', 'child_rows.collapsed_copies') if rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') else 'cast(null as text)' }},
+                    {{ 'child_rows.' ~ flag }}
+                ){{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as checks (rule_code, column_name, raw_value, is_broken)
+        where checks.is_broken
+        union all
     {%- endfor %}
     select
         source_table,

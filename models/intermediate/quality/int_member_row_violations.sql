@@ -38,28 +38,37 @@ quality_rules as (
     select * from {{ ref('quality_rules') }}
 ),
 
+-- one pass over the member rows: each row meets every check (a lateral list of the checks)
+-- instead of one scan of the table per check
 violations as (
-    {%- for rule_code, column_name, raw_value, flag in checks %}
-        select
-            source_table,
-            source_system,
-            source_key,
-            _batch_id,
-            _record_number,
-            source_table as member_source_table,
-            source_key as member_source_key,
-            '{{ rule_code }}' as rule_code,
-            {{ column_name }} as column_name,
-            {%- if rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') %}
-                {{ raw_value }} as raw_value
-            {%- else %}
+    select
+        member_rows.source_table,
+        member_rows.source_system,
+        member_rows.source_key,
+        member_rows._batch_id,
+        member_rows._record_number,
+        member_rows.source_table as member_source_table,
+        member_rows.source_key as member_source_key,
+        checks.rule_code,
+        checks.column_name,
+        case
+            when checks.rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') then checks.raw_value
             -- the value exactly as loaded (before trimming and folding), as the rules ask
-                raw_record ->> ({{ column_name }}) as raw_value
-            {%- endif %}
-        from member_rows
-        where {{ flag }}
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+            else member_rows.raw_record ->> checks.column_name
+        end as raw_value
+    from member_rows
+    cross join lateral (
+        values
+        {%- for rule_code, column_name, raw_value, flag in checks %}
+            (
+                '{{ rule_code }}',
+                {{ column_name }},
+                {{ raw_value if rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') else 'cast(null as text)' }},
+                {{ flag }}
+            ){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as checks (rule_code, column_name, raw_value, is_broken)
+    where checks.is_broken
 ),
 
 final as (
