@@ -18,7 +18,10 @@
 -#}
 {%- set erasure_removals = source('erasure', 'erasure_removals') -%}
 {%- set has_erasures = false -%}
-{%- if execute -%}
+{%- if execute and erasure_removals.schema is none -%}
+    {#- a unit test: the source is the test's fixture -#}
+    {%- set has_erasures = true -%}
+{%- elif execute -%}
     {%- set has_erasures = adapter.get_relation(
         database=erasure_removals.database,
         schema=erasure_removals.schema,
@@ -221,15 +224,18 @@ records as (
 
 -- points (legacy units, winning rows) ---------------------------------------------------------
 points_legacy as (
+    -- one row per table with points, also before its file has any rows
     select
-        source_table,
-        coalesce(sum(points) filter (where outcome in ('migrated', 'quarantined')), 0)::numeric
+        tables.source_table,
+        coalesce(sum(outcomes.points) filter (where outcomes.outcome in ('migrated', 'quarantined')), 0)::numeric
             as legacy_points,
-        coalesce(sum(points) filter (where outcome = 'quarantined'), 0)::numeric
+        coalesce(sum(outcomes.points) filter (where outcomes.outcome = 'quarantined'), 0)::numeric
             as quarantined_points
-    from outcomes
-    where source_table in ('pos_member_card', 'mall_user', 'wechat_member', 'pos_points_log')
-    group by source_table
+    from (
+        values ('pos_member_card'), ('pos_points_log'), ('mall_user'), ('wechat_member')
+    ) as tables (source_table)
+    left join outcomes on tables.source_table = outcomes.source_table
+    group by tables.source_table
 ),
 
 ledger_in_legacy_units as (
