@@ -181,7 +181,8 @@ migrated_records as (
         'pos_points_log' as source_table,
         count(*)::numeric as migrated_rows
     from ledger
-    where source_system = 'pos' and entry_type not like 'MIGRATION\_%'
+    -- by the table an entry came from, not its type (a log row without change_type counts too)
+    where source_table = 'pos_points_log'
     union all
     select
         'pos_transaction' as source_table,
@@ -241,6 +242,7 @@ points_legacy as (
 ledger_in_legacy_units as (
     select
         ledger.source_system,
+        ledger.source_table,
         ledger.entry_type,
         ledger.points * conversion.denominator / conversion.numerator as converted_legacy_points,
         ledger.residual_legacy_points
@@ -263,7 +265,7 @@ points_migrated as (
         sum(converted_legacy_points) as migrated_points,
         sum(residual_legacy_points) as residual_points
     from ledger_in_legacy_units
-    where source_system = 'pos' and entry_type not like 'MIGRATION\_%'
+    where source_table = 'pos_points_log'
     union all
     select
         case source_system when 'mall' then 'mall_user' else 'wechat_member' end as source_table,
@@ -335,9 +337,11 @@ open_coupons as (
             where erased.source_table = 'mall_coupon'
         ) as legacy_value,
         (
+            -- every benefit made from a coupon, whatever its coupon_type (a missing or
+            -- unknown type is migrated and warned about, not lost from the count)
             select count(*)
             from benefits as coupon_benefits
-            where coupon_benefits.benefit_type in ('COUPON_CASH', 'COUPON_DISCOUNT')
+            where coupon_benefits.source_table = 'mall_coupon'
         )::numeric as migrated_value,
         0::numeric as duplicate_value,
         0::numeric as superseded_value,

@@ -34,7 +34,7 @@ final as (
         or legacy_points::numeric
         <> points::numeric * denominator / numerator + residual_legacy_points
         or (
-            entry_type <> 'MIGRATION_ADJUSTMENT'
+            entry_type is distinct from 'MIGRATION_ADJUSTMENT'
             and points <> floor(legacy_points::numeric * numerator / denominator)
         )
 )

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import psycopg
@@ -142,41 +143,46 @@ def test_a_rebuild_adds_exactly_one_version_for_a_changed_tier_and_none_else(
     )
 
 
+def _rewrite_column(package: Path, file_name: str, column: str, blank_every: int = 1) -> int:
+    """Rewrite one file of the package (as UTF-8) with ``column`` missing in every
+    ``blank_every``-th well-formed row; returns how many values were blanked."""
+    styles = json.loads((package.parent / f"{package.name}.truth" / "summary.json").read_text())
+    path = package / file_name
+    encoding = styles["files"][file_name]["encoding"]
+    codec = "gb18030" if encoding == "gb18030" else "utf-8-sig"
+    text = path.read_bytes().decode(codec, errors="surrogateescape")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    header = rows[0]
+    index = header.index(column)
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    blanked = 0
+    for number, row in enumerate(rows[1:]):
+        if len(row) == len(header) and number % blank_every == 0:
+            row[index] = ""
+            blanked += 1
+        writer.writerow(row)
+    path.write_bytes(out.getvalue().encode("utf-8", errors="surrogateescape"))
+    return blanked
+
+
 def _blank_mobiles(package: Path) -> None:
     """Rewrite the member files (as UTF-8) with every mobile missing."""
-    styles = json.loads((package.parent / f"{package.name}.truth" / "summary.json").read_text())
-    mobile_columns = {
+    for file_name, column in {
         "pos_member_card.csv": "mobile",
         "mall_user.csv": "phone",
         "wechat_member.csv": "mobile",
-    }
-    for file_name, column in mobile_columns.items():
-        path = package / file_name
-        encoding = styles["files"][file_name]["encoding"]
-        codec = "gb18030" if encoding == "gb18030" else "utf-8-sig"
-        text = path.read_bytes().decode(codec, errors="surrogateescape")
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-        header = rows[0]
-        index = header.index(column)
-        out = io.StringIO(newline="")
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
-        for row in rows[1:]:
-            if len(row) == len(header):
-                row[index] = ""
-            writer.writerow(row)
-        path.write_bytes(out.getvalue().encode("utf-8", errors="surrogateescape"))
+    }.items():
+        _rewrite_column(package, file_name, column)
 
 
-def test_members_without_mobiles_fail_the_quality_gate_naming_column_and_rate(
-    warehouse: Warehouse, tmp_path: Path
-):
-    package = tmp_path / "no_mobiles"
-    generate_package(package, persons=400, seed=5)
-    _blank_mobiles(package)
+def _build_in_new_database(
+    warehouse: Warehouse, package: Path, tmp_path: Path
+) -> tuple[str, subprocess.CompletedProcess]:
+    """Load ``package`` into a new database and run ``dbt build`` there as a user would."""
     dbname = warehouse.create_database()
-    env = {**warehouse.env, "PGDATABASE": dbname}
-    cli_env = {**os.environ, **env}
+    cli_env = {**os.environ, **warehouse.env, "PGDATABASE": dbname}
     run_cli("load", str(package), env=cli_env)
     result = run_cli(
         "dbt",
@@ -190,6 +196,16 @@ def test_members_without_mobiles_fail_the_quality_gate_naming_column_and_rate(
         env=cli_env,
         check=False,
     )
+    return dbname, result
+
+
+def test_members_without_mobiles_fail_the_quality_gate_naming_column_and_rate(
+    warehouse: Warehouse, tmp_path: Path
+):
+    package = tmp_path / "no_mobiles"
+    generate_package(package, persons=400, seed=5)
+    _blank_mobiles(package)
+    dbname, result = _build_in_new_database(warehouse, package, tmp_path)
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "null_rate_within_dictionary_dim_members_mobile_masked" in output
@@ -206,6 +222,63 @@ def test_members_without_mobiles_fail_the_quality_gate_naming_column_and_rate(
         ).fetchone()[0]
     assert rate > 0.05
     assert f"null rate {float(rate):.4f} is above its max_null_rate 0.05" in output
+
+
+def test_rows_missing_a_code_no_rule_rejects_are_migrated_and_published(
+    warehouse: Warehouse, tmp_path: Path
+):
+    """A coupon without coupon_type, a log entry without change_type and an order without
+    order_status break no rule of section 3: they are migrated (and reconciled), and the build
+    that meets them still publishes."""
+    package = tmp_path / "missing_codes"
+    generate_package(package, persons=400, seed=7)
+    assert _rewrite_column(package, "mall_coupon.csv", "coupon_type", blank_every=3) > 0
+    assert _rewrite_column(package, "pos_points_log.csv", "change_type", blank_every=5) > 0
+    assert _rewrite_column(package, "mall_order.csv", "order_status", blank_every=4) > 0
+    dbname, result = _build_in_new_database(warehouse, package, tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "Published marts and pii" in output
+    with psycopg.connect(warehouse.settings.conninfo(dbname)) as conn:
+
+        def scalar(query: str):
+            return conn.execute(query).fetchone()[0]
+
+        assert (
+            scalar(
+                "select count(*) from marts.dim_member_benefits "
+                "where source_table = 'mall_coupon' and benefit_type is null"
+            )
+            > 0
+        )
+        assert scalar("select count(*) from marts.fct_points_ledger where entry_type is null") > 0
+        assert (
+            scalar(
+                "select count(*) from marts.fct_transactions "
+                "where source_table = 'mall_order' and status is null and not is_purchase"
+            )
+            > 0
+        )
+        # an order without a status is no purchase (a purchase is a `paid` order)
+        assert (
+            scalar(
+                "select count(*) from marts.fct_transactions "
+                "where source_table = 'mall_order' and status is null and is_purchase"
+            )
+            == 0
+        )
+        differences = conn.execute(
+            "select source_table, measure, difference from audit.migration_reconciliation "
+            "where difference <> 0"
+        ).fetchall()
+        assert differences == []
+        # the open coupons without a type are among the reconciled benefits
+        assert scalar(
+            "select migrated_value from audit.migration_reconciliation "
+            "where measure = 'open_coupons'"
+        ) == scalar(
+            "select count(*) from marts.dim_member_benefits where source_table = 'mall_coupon'"
+        )
 
 
 def test_docs_catalog_describes_every_model_seed_snapshot_column_and_macro(built, dbt: DbtRunner):
