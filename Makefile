@@ -11,6 +11,8 @@ DEMO_DIR ?= .demo
 DEMO_PERSONS ?= 100000
 DEMO_SEED ?= 42
 PYTEST_ARGS ?=
+# pytest workers (pytest-xdist), one test module per worker: each worker has its own server.
+PYTEST_WORKERS ?= 2
 
 .PHONY: setup demo test lint fmt pytest docs docs-serve report bench clean help
 
@@ -62,7 +64,7 @@ fmt: setup
 	$(BIN)/ruff format src tests/python
 
 pytest: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: lint pytest
 
