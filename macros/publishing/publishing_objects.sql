@@ -3,7 +3,10 @@
     (they survive every rebuild, and backups keep them):
     - audit.publish_events: one row per publish, refusal, rollback and refused rollback;
     - audit.swap_published_schemas(action, ...): the publish and the rollback, each one
-      transaction (member-migration rollback calls it too, so both share one implementation).
+      transaction (member-migration rollback calls it too, so both share one implementation);
+    - audit.cross_schema_views_on(schemas): the views in other schemas built on their
+      relations (which a drop ... cascade would take along), read by the swap and by
+      create_candidate_schemas.
 #}
 {% macro create_publishing_objects() -%}
     {{- return(adapter.dispatch('create_publishing_objects', 'member_migration')()) -}}
@@ -41,6 +44,25 @@ create table if not exists audit.publish_events (
 comment on table audit.publish_events is
     'One row per publish of the candidate marts/pii, refused publish, rollback and refused '
     'rollback (written by the dbt build''s on-run-end hook and by member-migration rollback).';
+
+-- Views in another schema built on a relation of p_schemas: a drop ... cascade of those
+-- schemas would take them along. Read by the publish step, the rollback and the candidate setup.
+create or replace function audit.cross_schema_views_on(p_schemas text[])
+returns table (view_schema text, view_name text)
+language sql stable
+as $fn$
+    select distinct dn.nspname::text, dc.relname::text
+    from pg_depend as d
+    inner join pg_rewrite as r on d.objid = r.oid
+    inner join pg_class as dc on r.ev_class = dc.oid
+    inner join pg_namespace as dn on dc.relnamespace = dn.oid
+    inner join pg_class as c on d.refobjid = c.oid
+    inner join pg_namespace as n on c.relnamespace = n.oid
+    where d.classid = 'pg_rewrite'::regclass
+        and d.refclassid = 'pg_class'::regclass
+        and n.nspname = any(p_schemas)
+        and dn.nspname <> n.nspname
+$fn$;
 
 create or replace function audit.swap_published_schemas(
     p_action text,
@@ -163,17 +185,12 @@ begin
     if p_action = 'publish' then
         -- A view outside these schemas built on the kept version would go with it (drop ...
         -- cascade): refuse rather than drop someone's view.
-        select string_agg(distinct format('%I.%I', dn.nspname, dc.relname), ', ')
+        select string_agg(distinct format('%I.%I', v.view_schema, v.view_name), ', ')
         into dependents
-        from pg_depend as d
-        inner join pg_rewrite as r on d.objid = r.oid
-        inner join pg_class as dc on r.ev_class = dc.oid
-        inner join pg_namespace as dn on dc.relnamespace = dn.oid
-        inner join pg_class as c on d.refobjid = c.oid
-        inner join pg_namespace as n on c.relnamespace = n.oid
-        where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass
-            and n.nspname in (select unnest(published) || '_previous')
-            and not dn.nspname = any(every_schema);
+        from audit.cross_schema_views_on(
+            array(select unnest(published) || '_previous')
+        ) as v
+        where not v.view_schema = any(every_schema);
         if dependents is not null then
             insert into audit.publish_events (action, command, os_user, invocation_id, reasons, detail)
             values ('refused', p_command, p_os_user, p_invocation_id,
@@ -186,17 +203,10 @@ begin
                 || 'published tables (or drop them) and build again';
         end if;
         -- A view elsewhere on the published tables follows them to *_previous: say so.
-        select array_agg(distinct format('%I.%I', dn.nspname, dc.relname))
+        select array_agg(distinct format('%I.%I', v.view_schema, v.view_name))
         into followers
-        from pg_depend as d
-        inner join pg_rewrite as r on d.objid = r.oid
-        inner join pg_class as dc on r.ev_class = dc.oid
-        inner join pg_namespace as dn on dc.relnamespace = dn.oid
-        inner join pg_class as c on d.refobjid = c.oid
-        inner join pg_namespace as n on c.relnamespace = n.oid
-        where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass
-            and n.nspname = any(published)
-            and not dn.nspname = any(every_schema);
+        from audit.cross_schema_views_on(published) as v
+        where not v.view_schema = any(every_schema);
         if followers is not null then
             detail := detail || jsonb_build_object('views_left_on_previous', to_jsonb(followers));
         end if;

@@ -77,17 +77,10 @@
                 relation cache does not know (it links views to tables in the published
                 schemas only), so tell it. -#}
             {%- set dependents_query -%}
-                select distinct dn.nspname as schema_name, dc.relname as relation_name
-                from pg_depend as d
-                inner join pg_rewrite as r on d.objid = r.oid
-                inner join pg_class as dc on r.ev_class = dc.oid
-                inner join pg_namespace as dn on dc.relnamespace = dn.oid
-                inner join pg_class as c on d.refobjid = c.oid
-                inner join pg_namespace as n on c.relnamespace = n.oid
-                where d.classid = 'pg_rewrite'::regclass
-                    and d.refclassid = 'pg_class'::regclass
-                    and n.nspname in ({% for s in schemas %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %})
-                    and dn.nspname <> n.nspname
+                select view_schema as schema_name, view_name as relation_name
+                from audit.cross_schema_views_on(
+                    array[{% for s in schemas %}'{{ s }}'{{ ', ' if not loop.last }}{% endfor %}]::text[]
+                )
             {%- endset -%}
             {%- for row in run_query(dependents_query) -%}
                 {%- do adapter.cache_dropped(api.Relation.create(
