@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psycopg
 
-from conftest import Warehouse
+from conftest import PROJECT_ROOT, Warehouse
 from member_migration.generator import generate_package
 from test_proof import _build_in_new_database
 
@@ -179,14 +179,9 @@ FILES: dict[str, tuple[str, str | None, list[Column]]] = {
     ),
 }
 PARENT_FILE = {"card_no": "pos_member_card", "user_id": "mall_user"}
-REJECTS = {
-    "KEY_MISSING",
-    "POINTS_INVALID",
-    "AMOUNT_INVALID",
-    "STATUS_INVALID",
-    "ORPHAN_REFERENCE",
-    "PARENT_QUARANTINED",
-}
+# The reject rules, read from the one place their severity is decided (seed quality_rules).
+with (PROJECT_ROOT / "seeds" / "quality_rules.csv").open(encoding="utf-8", newline="") as _seed:
+    REJECTS = frozenset(r["rule_code"] for r in csv.DictReader(_seed) if r["severity"] == "reject")
 
 
 @dataclass

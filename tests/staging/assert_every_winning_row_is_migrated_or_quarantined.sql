@@ -47,10 +47,10 @@ with
                 _record_number,
                 'migrated' as place
             {%- if source_table in member_tables %}
-            from {{ ref('int_member_records') }}
-            where source_table = '{{ source_table }}'
+                from {{ ref('int_member_records') }}
+                where source_table = '{{ source_table }}'
             {%- else %}
-            from {{ ref(migrated_models[source_table]) }}
+                from {{ ref(migrated_models[source_table]) }}
             {%- endif %}
             union all
             select

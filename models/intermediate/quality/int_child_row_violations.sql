@@ -73,7 +73,7 @@ with
             collapsed_copies,
             is_key_missing,
             {%- for check in child.checks %}
-            {{ check[3] }},
+                {{ check[3] }},
             {%- endfor %}
             raw_record,
             '{{ child.source_table }}' as source_table,
@@ -181,17 +181,18 @@ violations as (
                 else child_rows.raw_record ->> checks.column_name
             end as raw_value
         from {{ child.source_table }}_rows as child_rows
-        cross join lateral (
-            values
-            {%- for rule_code, column_name, raw_value, flag in own_checks %}
-                (
-                    '{{ rule_code }}',
-                    {{ "'" ~ column_name ~ "'" if column_name else 'cast(null as text)' }},
-                    {{ raw_value | replace('collapsed_copies', 'child_rows.collapsed_copies') if rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') else 'cast(null as text)' }},
-                    {{ 'child_rows.' ~ flag }}
-                ){{ ',' if not loop.last }}
-            {%- endfor %}
-        ) as checks (rule_code, column_name, raw_value, is_broken)
+        cross join
+            lateral (
+                values
+                {%- for rule_code, column_name, raw_value, flag in own_checks %}
+                    (
+                        '{{ rule_code }}',
+                        {{ "'" ~ column_name ~ "'" if column_name else 'cast(null as text)' }},
+                        {{ raw_value | replace('collapsed_copies', 'child_rows.collapsed_copies') if rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') else 'cast(null as text)' }},
+                        {{ 'child_rows.' ~ flag }}
+                    ){{ ',' if not loop.last }}
+                {%- endfor %}
+            ) as checks (rule_code, column_name, raw_value, is_broken)
         where checks.is_broken
         union all
     {%- endfor %}

@@ -57,17 +57,18 @@ violations as (
             else member_rows.raw_record ->> checks.column_name
         end as raw_value
     from member_rows
-    cross join lateral (
-        values
-        {%- for rule_code, column_name, raw_value, flag in checks %}
-            (
-                '{{ rule_code }}',
-                {{ column_name }},
-                {{ raw_value if rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') else 'cast(null as text)' }},
-                {{ flag }}
-            ){{ ',' if not loop.last }}
-        {%- endfor %}
-    ) as checks (rule_code, column_name, raw_value, is_broken)
+    cross join
+        lateral (
+            values
+            {%- for rule_code, column_name, raw_value, flag in checks %}
+                (
+                    '{{ rule_code }}',
+                    {{ column_name }},
+                    {{ raw_value if rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') else 'cast(null as text)' }},
+                    {{ flag }}
+                ){{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as checks (rule_code, column_name, raw_value, is_broken)
     where checks.is_broken
 ),
 
