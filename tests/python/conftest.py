@@ -242,3 +242,18 @@ def built(warehouse: Warehouse, dbt: DbtRunner, cli_env, tmp_path_factory) -> Bu
     run_cli("load", str(package), env=cli_env)
     result = dbt("build")
     return Built(package, Path(summary.truth_dir), result)
+
+
+def upgrade_card_to_top_tier(conn: psycopg.Connection, card: str) -> None:
+    """Load, as a new batch, the latest version of POS card ``card`` with tier 钻石卡 (T5) and a
+    later updated_at: the changed row a delta export would send."""
+    conn.execute(
+        "insert into raw.pos_member_card "
+        "select card_no, member_name, mobile, id_card_no, gender, birthday, open_date, "
+        "store_code, '钻石卡', points, stored_value, status, nickname, province, city, "
+        "'2026-10-30 12:00:00', (select max(_batch_id) + 1 from raw.pos_member_card), "
+        "'pos_member_card.csv', 1, now() "
+        "from raw.pos_member_card where trim(card_no) = %s "
+        "order by _batch_id desc, _record_number desc limit 1",
+        (card,),
+    )

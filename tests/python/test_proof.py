@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg
 
-from conftest import TEST_AS_OF_DATE, DbtRunner, Warehouse, run_cli
+from conftest import TEST_AS_OF_DATE, DbtRunner, Warehouse, run_cli, upgrade_card_to_top_tier
 from member_migration.generator import generate_package
 
 
@@ -93,16 +93,7 @@ def test_a_rebuild_adds_exactly_one_version_for_a_changed_tier_and_none_else(
         "select count(*) from snapshots.snap_pos_member_card where source_key = %s", (card,)
     )
     with warehouse.connect() as conn:
-        conn.execute(
-            "insert into raw.pos_member_card "
-            "select card_no, member_name, mobile, id_card_no, gender, birthday, open_date, "
-            "store_code, '钻石卡', points, stored_value, status, nickname, province, city, "
-            "'2026-10-30 12:00:00', (select max(_batch_id) + 1 from raw.pos_member_card), "
-            "'pos_member_card.csv', 1, now() "
-            "from raw.pos_member_card where trim(card_no) = %s "
-            "order by _batch_id desc, _record_number desc limit 1",
-            (card,),
-        )
+        upgrade_card_to_top_tier(conn, card)
     result = dbt("build")
     assert result.success, result.failures() or result.exception
     assert (

@@ -22,7 +22,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import TEST_AS_OF_DATE, Warehouse, run_cli
+from conftest import TEST_AS_OF_DATE, Warehouse, run_cli, upgrade_card_to_top_tier
 from member_migration.generator import generate_package
 
 PERSONS = 400
@@ -180,16 +180,7 @@ def _upgrade_one_card(conn: psycopg.Connection) -> None:
         "where a.source_system = 'pos' and m.source_record_count = 1 and m.tier_code <> 'T5' "
         "order by a.source_key limit 1"
     ).fetchone()[0]
-    conn.execute(
-        "insert into raw.pos_member_card "
-        "select card_no, member_name, mobile, id_card_no, gender, birthday, open_date, "
-        "store_code, '钻石卡', points, stored_value, status, nickname, province, city, "
-        "'2026-10-30 12:00:00', (select max(_batch_id) + 1 from raw.pos_member_card), "
-        "'pos_member_card.csv', 1, now() "
-        "from raw.pos_member_card where trim(card_no) = %s "
-        "order by _batch_id desc, _record_number desc limit 1",
-        (card,),
-    )
+    upgrade_card_to_top_tier(conn, card)
 
 
 @pytest.fixture(scope="module")
