@@ -1,7 +1,7 @@
 {#
     Row-level helpers for staging: a fingerprint of a legacy row as loaded (exact-duplicate
     detection, migration-rules.md section 4) and the row as loaded as one jsonb document
-    (audit.quarantined_rows.raw_record).
+    (audit.quarantined_rows.raw_record), rebuilt from raw only for the rows that need it.
 #}
 
 {#-
@@ -22,17 +22,45 @@
 
 
 {#-
-    legacy_raw_record(columns): a jsonb object with each listed column (as loaded, text) and
-    the loader's lineage columns, keyed by column name.
+    legacy_raw_record(columns, relation=none): a jsonb object with each listed column (as
+    loaded, text) and the loader's lineage columns, keyed by column name; `relation` qualifies
+    the column references.
 -#}
-{% macro legacy_raw_record(columns) -%}
-    {{- return(adapter.dispatch('legacy_raw_record', 'member_migration')(columns)) -}}
+{% macro legacy_raw_record(columns, relation=none) -%}
+    {{- return(adapter.dispatch('legacy_raw_record', 'member_migration')(columns, relation)) -}}
 {%- endmacro %}
 
-{% macro default__legacy_raw_record(columns) -%}
+{% macro default__legacy_raw_record(columns, relation=none) -%}
     jsonb_build_object(
         {%- for column in columns + legacy_lineage_columns() %}
-        '{{ column }}', {{ column }}{{ ',' if not loop.last }}
+        '{{ column }}', {{ relation ~ '.' if relation }}{{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
     )
+{%- endmacro %}
+
+
+{#-
+    with_raw_record(rows, source_tables, raw_columns=[]): every row of `rows` (a relation or
+    CTE with source_table, _batch_id and _record_number, one of `source_tables` each) with
+    raw_record, the row as loaded (legacy_raw_record), joined back from its raw table by the
+    raw grain (_batch_id, _record_number), plus the listed raw columns. The jsonb is built after
+    the join, so only for the rows asked for: the versioned and checked tables do not carry it.
+    A left join: a row is never dropped here (its raw_record would be null).
+-#}
+{% macro with_raw_record(rows, source_tables, raw_columns=[]) -%}
+    {%- for source_table in source_tables %}
+        select
+            {{ rows }}.*,
+            {%- for column in raw_columns %}
+            raw_rows.{{ column }},
+            {%- endfor %}
+            {{ legacy_raw_record(legacy_columns(source_table), 'raw_rows') }} as raw_record
+        from {{ rows }}
+        left join {{ source(source_table.split('_')[0], source_table) }} as raw_rows
+            on
+                {{ rows }}._batch_id = raw_rows._batch_id
+                and {{ rows }}._record_number = raw_rows._record_number
+        where {{ rows }}.source_table = '{{ source_table }}'
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 {%- endmacro %}

@@ -9,6 +9,23 @@ versioned as (
     select * from {{ ref('int_mall_users_versioned') }}
 ),
 
+current_rows as (
+    select
+        'mall_user' as source_table,
+        source_key,
+        row_hash,
+        _batch_id,
+        _source_file,
+        _record_number
+    from versioned
+    where is_winner and source_key is not null
+),
+
+-- the row as loaded, rebuilt from raw (the versioned table does not carry it)
+current_as_loaded as (
+    {{ with_raw_record('current_rows', ['mall_user']) }}
+),
+
 final as (
     select
         source_key,
@@ -17,8 +34,7 @@ final as (
         _batch_id,
         _source_file,
         _record_number
-    from versioned
-    where is_winner and source_key is not null
+    from current_as_loaded
 )
 
 select * from final

@@ -9,6 +9,23 @@ versioned as (
     select * from {{ ref('int_pos_member_cards_versioned') }}
 ),
 
+current_rows as (
+    select
+        'pos_member_card' as source_table,
+        source_key,
+        row_hash,
+        _batch_id,
+        _source_file,
+        _record_number
+    from versioned
+    where is_winner and source_key is not null
+),
+
+-- the row as loaded, rebuilt from raw (the versioned table does not carry it)
+current_as_loaded as (
+    {{ with_raw_record('current_rows', ['pos_member_card']) }}
+),
+
 final as (
     select
         source_key,
@@ -17,8 +34,7 @@ final as (
         _batch_id,
         _source_file,
         _record_number
-    from versioned
-    where is_winner and source_key is not null
+    from current_as_loaded
 )
 
 select * from final

@@ -75,7 +75,6 @@ with
             {%- for check in child.checks %}
                 {{ check[3] }},
             {%- endfor %}
-            raw_record,
             '{{ child.source_table }}' as source_table,
             '{{ child.source_system }}' as source_system,
             '{{ child.parent_table }}' as parent_table,
@@ -176,10 +175,7 @@ violations as (
             child_rows.parent_key as member_source_key,
             checks.rule_code,
             checks.column_name,
-            case
-                when checks.rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') then checks.raw_value
-                else child_rows.raw_record ->> checks.column_name
-            end as raw_value
+            checks.raw_value
         from {{ child.source_table }}_rows as child_rows
         cross join
             lateral (
@@ -225,13 +221,35 @@ violations as (
     where is_parent_quarantined
 ),
 
+-- the row as loaded, rebuilt from raw for the rows that broke a rule only
+violations_as_loaded as (
+    {{ with_raw_record('violations', child_tables | map(attribute='source_table') | list) }}
+),
+
 final as (
     select
-        violations.*,
+        violations_as_loaded.source_table,
+        violations_as_loaded.source_system,
+        violations_as_loaded.source_key,
+        violations_as_loaded._batch_id,
+        violations_as_loaded._record_number,
+        violations_as_loaded.member_source_table,
+        violations_as_loaded.member_source_key,
+        violations_as_loaded.rule_code,
+        violations_as_loaded.column_name,
+        case
+            when
+                violations_as_loaded.rule_code in (
+                    'KEY_MISSING', 'DUPLICATE_SOURCE_ROW', 'ORPHAN_REFERENCE', 'PARENT_QUARANTINED'
+                )
+                then violations_as_loaded.raw_value
+            -- the value exactly as loaded (before trimming and folding), as the rules ask
+            else violations_as_loaded.raw_record ->> violations_as_loaded.column_name
+        end as raw_value,
         quality_rules.severity
-    from violations
+    from violations_as_loaded
     left join quality_rules
-        on violations.rule_code = quality_rules.rule_code
+        on violations_as_loaded.rule_code = quality_rules.rule_code
 )
 
 select * from final

@@ -2,8 +2,8 @@
     One row per rule broken by the winning version of a member record (migration-rules.md
     section 3), reject and warn alike, with the severity the seed quality_rules gives the
     rule. Each check: (rule code, column naming the legacy column, cleaned value, flag); the
-    issue row keeps the value as loaded (raw_record), except for KEY_MISSING (no value) and
-    DUPLICATE_SOURCE_ROW (the number of collapsed copies).
+    issue row keeps the value as loaded (from the row rebuilt from raw, macro with_raw_record),
+    except for KEY_MISSING (no value) and DUPLICATE_SOURCE_ROW (the number of collapsed copies).
 -#}
 {%- set checks = [
     ('KEY_MISSING', 'key_column', 'cast(null as text)', 'is_key_missing'),
@@ -51,11 +51,7 @@ violations as (
         member_rows.source_key as member_source_key,
         checks.rule_code,
         checks.column_name,
-        case
-            when checks.rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW') then checks.raw_value
-            -- the value exactly as loaded (before trimming and folding), as the rules ask
-            else member_rows.raw_record ->> checks.column_name
-        end as raw_value
+        checks.raw_value
     from member_rows
     cross join
         lateral (
@@ -72,13 +68,32 @@ violations as (
     where checks.is_broken
 ),
 
+-- the row as loaded, rebuilt from raw for the rows that broke a rule only
+violations_as_loaded as (
+    {{ with_raw_record('violations', ['pos_member_card', 'mall_user', 'wechat_member']) }}
+),
+
 final as (
     select
-        violations.*,
+        violations_as_loaded.source_table,
+        violations_as_loaded.source_system,
+        violations_as_loaded.source_key,
+        violations_as_loaded._batch_id,
+        violations_as_loaded._record_number,
+        violations_as_loaded.member_source_table,
+        violations_as_loaded.member_source_key,
+        violations_as_loaded.rule_code,
+        violations_as_loaded.column_name,
+        case
+            when violations_as_loaded.rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW')
+                then violations_as_loaded.raw_value
+            -- the value exactly as loaded (before trimming and folding), as the rules ask
+            else violations_as_loaded.raw_record ->> violations_as_loaded.column_name
+        end as raw_value,
         quality_rules.severity
-    from violations
+    from violations_as_loaded
     left join quality_rules
-        on violations.rule_code = quality_rules.rule_code
+        on violations_as_loaded.rule_code = quality_rules.rule_code
 )
 
 select * from final

@@ -120,7 +120,6 @@ pos_shaped as (
         false as is_ext_attrs_invalid,
         -- lineage
         collapsed_copies,
-        raw_record,
         _batch_id,
         _source_file,
         _record_number
@@ -187,7 +186,6 @@ mall_shaped as (
         false as is_ext_attrs_invalid,
         -- lineage
         collapsed_copies,
-        raw_record,
         _batch_id,
         _source_file,
         _record_number
@@ -250,7 +248,6 @@ wechat_shaped as (
         is_ext_attrs_invalid,
         -- lineage
         collapsed_copies,
-        raw_record,
         _batch_id,
         _source_file,
         _record_number
@@ -441,7 +438,6 @@ final as (
         mapped.recency_text,
         mapped.recency_at,
         -- lineage
-        mapped.raw_record,
         mapped._batch_id,
         mapped._source_file,
         mapped._record_number

@@ -1,31 +1,12 @@
-{%- set versioned_models = {
-    'pos_member_card': 'int_pos_member_cards_versioned',
-    'pos_points_log': 'int_pos_points_log_versioned',
-    'pos_transaction': 'int_pos_transactions_versioned',
-    'mall_user': 'int_mall_users_versioned',
-    'mall_order': 'int_mall_orders_versioned',
-    'mall_coupon': 'int_mall_coupons_versioned',
-    'wechat_member': 'int_wechat_members_versioned',
-} -%}
+{%- set source_tables = [
+    'pos_member_card', 'pos_points_log', 'pos_transaction',
+    'mall_user', 'mall_order', 'mall_coupon', 'wechat_member',
+] -%}
 
 with
 
 violations as (
     select * from {{ ref('int_row_violations') }}
-),
-
-winning_rows as (
-    {%- for source_table, model in versioned_models.items() %}
-        select
-            '{{ source_table }}' as source_table,
-            _batch_id,
-            _record_number,
-            _source_file,
-            raw_record
-        from {{ ref(model) }}
-        where is_winner
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
 ),
 
 -- a row is quarantined when it broke at least one reject rule; its rule_codes then list
@@ -43,22 +24,22 @@ rejected as (
     having bool_or(severity = 'reject')
 ),
 
+-- the row as loaded, rebuilt from raw for the quarantined rows only
+rejected_as_loaded as (
+    {{ with_raw_record('rejected', source_tables, raw_columns=['_source_file']) }}
+),
+
 final as (
     select
-        rejected.source_table,
-        rejected.source_system,
-        rejected.source_key,
-        rejected.rule_codes,
-        winning_rows.raw_record,
-        rejected._batch_id,
-        winning_rows._source_file,
-        rejected._record_number
-    from rejected
-    inner join winning_rows
-        on
-            rejected.source_table = winning_rows.source_table
-            and rejected._batch_id = winning_rows._batch_id
-            and rejected._record_number = winning_rows._record_number
+        source_table,
+        source_system,
+        source_key,
+        rule_codes,
+        raw_record,
+        _batch_id,
+        _source_file,
+        _record_number
+    from rejected_as_loaded
 )
 
 select * from final

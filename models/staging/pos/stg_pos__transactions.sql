@@ -23,8 +23,7 @@ cleaned as (
         _source_file,
         _record_number,
         _loaded_at,
-        {{ legacy_row_hash(contract_columns) }} as row_hash,
-        {{ legacy_raw_record(contract_columns) }} as raw_record
+        {{ legacy_row_hash(contract_columns) }} as row_hash
     from transactions
     -- compute every cleaned value once: the parsing below reads each several times
     {{ optimization_fence() }}
@@ -46,8 +45,7 @@ parsed as (
         _source_file,
         _record_number,
         _loaded_at,
-        row_hash,
-        raw_record
+        row_hash
     from cleaned
     -- compute every parsed value once: the flags below read them
     {{ optimization_fence() }}

@@ -28,8 +28,7 @@ cleaned as (
         _source_file,
         _record_number,
         _loaded_at,
-        {{ legacy_row_hash(contract_columns) }} as row_hash,
-        {{ legacy_raw_record(contract_columns) }} as raw_record
+        {{ legacy_row_hash(contract_columns) }} as row_hash
     from members
     -- compute every cleaned value once: the parsing below reads each several times
     {{ optimization_fence() }}
@@ -59,8 +58,7 @@ parsed as (
         _source_file,
         _record_number,
         _loaded_at,
-        row_hash,
-        raw_record
+        row_hash
     from cleaned
     -- compute every parsed value once: the flags below read them
     {{ optimization_fence() }}
@@ -101,7 +99,6 @@ flagged as (
         _record_number,
         _loaded_at,
         row_hash,
-        raw_record,
         -- the WeChat recency timestamp (sections 4 and 6)
         updated_at as recency_at,
         source_key is null as is_key_missing,
