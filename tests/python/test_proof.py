@@ -66,6 +66,43 @@ def test_a_row_removed_from_a_mart_table_fails_the_reconciliation(
     )
 
 
+def test_a_null_in_a_required_intermediate_column_fails_columns_not_null_naming_it(
+    built, dbt: DbtRunner, warehouse: Warehouse
+):
+    # The intermediate models check their required columns in one scan (columns_not_null):
+    # a null in any of them must still fail the build, and say which column and how many rows.
+    table = "intermediate.int_pos_points_log_versioned"
+    with warehouse.connect() as conn:
+        nulled = conn.execute(
+            f"update {table} set row_hash = null where ctid in "
+            f"(select ctid from {table} limit 2) returning _batch_id, _record_number"
+        ).fetchall()
+        original = conn.execute(
+            "select _batch_id, _record_number, row_hash from staging.stg_pos__points_log "
+            "where (_batch_id, _record_number) in ("
+            + ", ".join(f"({b}, {r})" for b, r in nulled)
+            + ")"
+        ).fetchall()
+    try:
+        result = dbt("test", "--select", "int_pos_points_log_versioned,test_name:columns_not_null")
+        assert not result.success
+        failed = [r for r in result.results if str(r.status) == "fail"]
+        assert len(failed) == 1, result.failures()
+        rows = warehouse.query(failed[0].node.compiled_code)
+        assert rows == [("row_hash", 2)]
+    finally:
+        with warehouse.connect() as conn:
+            for batch_id, record_number, row_hash in original:
+                conn.execute(
+                    f"update {table} set row_hash = %s "
+                    "where _batch_id = %s and _record_number = %s",
+                    (row_hash, batch_id, record_number),
+                )
+    assert dbt(
+        "test", "--select", "int_pos_points_log_versioned,test_name:columns_not_null"
+    ).success
+
+
 def test_a_rebuild_adds_exactly_one_version_for_a_changed_tier_and_none_else(
     built, dbt: DbtRunner, warehouse: Warehouse
 ):
