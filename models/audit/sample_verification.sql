@@ -6,9 +6,9 @@
     values. Holds personal data in clear: schema audit is not readable by BI.
 -#}
 {%- set systems = [
-    ('pos', 'int_pos_member_cards_current', 'member_name', 'mobile', 'tier_name', 'status', 'points', 'open_date'),
-    ('mall', 'int_mall_users_current', 'real_name', 'phone', 'level', 'is_deleted', 'integral', 'reg_time'),
-    ('wechat', 'int_wechat_members_current', 'null', 'mobile', 'member_level', 'null', 'points_balance', 'subscribe_time'),
+    ('pos', 'pos_member_card', 'int_pos_member_cards_current', 'member_name', 'mobile', 'tier_name', 'status', 'points', 'open_date'),
+    ('mall', 'mall_user', 'int_mall_users_current', 'real_name', 'phone', 'level', 'is_deleted', 'integral', 'reg_time'),
+    ('wechat', 'wechat_member', 'int_wechat_members_current', 'null', 'mobile', 'member_level', 'null', 'points_balance', 'subscribe_time'),
 ] -%}
 
 with
@@ -32,18 +32,44 @@ sampled_members as (
     limit {{ var('sample_member_count') }}
 ),
 
-legacy_records as (
-    {%- for system, model, name_col, mobile_col, tier_col, status_col, points_col, reg_col in systems %}
+-- the current legacy row of each sampled account: only the keys are read from the current
+-- views, and the rows as loaded are rebuilt from raw for the sample alone
+sampled_legacy_rows as (
+    {%- for system in systems %}
         select
-            '{{ system }}' as source_system,
+            '{{ system[0] }}' as source_system,
+            '{{ system[1] }}' as source_table,
+            current_rows.source_key,
+            current_rows._batch_id,
+            current_rows._record_number
+        from {{ ref(system[2]) }} as current_rows
+        inner join accounts
+            on
+                accounts.source_system = '{{ system[0] }}'
+                and current_rows.source_key = accounts.source_key
+        inner join sampled_members
+            on accounts.member_id = sampled_members.member_id
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+sampled_as_loaded as (
+    {{ with_raw_record('sampled_legacy_rows', systems | map(attribute=1) | list) }}
+),
+
+legacy_records as (
+    {%- for system, source_table, model, name_col, mobile_col, tier_col, status_col, points_col, reg_col in systems %}
+        select
+            source_system,
             source_key,
-            {% if name_col == 'null' %}null{% else %}legacy_record ->> '{{ name_col }}'{% endif %} as legacy_name,
-            legacy_record ->> '{{ mobile_col }}' as legacy_mobile,
-            legacy_record ->> '{{ tier_col }}' as legacy_tier,
-            {% if status_col == 'null' %}null{% else %}legacy_record ->> '{{ status_col }}'{% endif %} as legacy_status,
-            legacy_record ->> '{{ points_col }}' as legacy_points,
-            legacy_record ->> '{{ reg_col }}' as legacy_registered
-        from {{ ref(model) }}
+            {% if name_col == 'null' %}null{% else %}raw_record ->> '{{ name_col }}'{% endif %} as legacy_name,
+            raw_record ->> '{{ mobile_col }}' as legacy_mobile,
+            raw_record ->> '{{ tier_col }}' as legacy_tier,
+            {% if status_col == 'null' %}null{% else %}raw_record ->> '{{ status_col }}'{% endif %} as legacy_status,
+            raw_record ->> '{{ points_col }}' as legacy_points,
+            raw_record ->> '{{ reg_col }}' as legacy_registered
+        from sampled_as_loaded
+        where source_table = '{{ source_table }}'
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),

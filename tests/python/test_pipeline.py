@@ -416,3 +416,73 @@ def test_report_figures_equal_the_audit_tables(
         c: float(v) if v is not None else None
         for c, v in warehouse.query("select column_name, null_rate from audit.null_rates")
     }
+
+
+def test_sample_verification_shows_every_account_of_the_sampled_members_as_loaded(
+    built, warehouse: Warehouse
+):
+    sampled = warehouse.scalar("select count(distinct member_id) from audit.sample_verification")
+    members = warehouse.scalar("select count(*) from marts.dim_members")
+    assert sampled == min(200, members)
+    # every legacy account of a sampled member has its row, and no other account does
+    missing_or_extra = warehouse.scalar(
+        """
+        select count(*) from (
+            select member_id, source_system, source_key from marts.dim_member_legacy_accounts
+            where member_id in (select member_id from audit.sample_verification)
+            except all
+            select member_id, source_system, source_key from audit.sample_verification
+        ) as missing
+        """
+    ) + warehouse.scalar(
+        """
+        select count(*) from (
+            select member_id, source_system, source_key from audit.sample_verification
+            except all
+            select member_id, source_system, source_key from marts.dim_member_legacy_accounts
+        ) as extra
+        """
+    )
+    assert missing_or_extra == 0
+    # the legacy values are the winning raw row's, exactly as loaded (untrimmed, unparsed)
+    shown = (
+        "(sample.legacy_name, sample.legacy_mobile, sample.legacy_tier, sample.legacy_status,"
+        " sample.legacy_points, sample.legacy_registered)::text"
+    )
+    for system, raw_table, current_view, loaded_columns in [
+        (
+            "pos",
+            "pos_member_card",
+            "int_pos_member_cards_current",
+            "member_name, mobile, tier_name, status, points, open_date",
+        ),
+        (
+            "mall",
+            "mall_user",
+            "int_mall_users_current",
+            "real_name, phone, level, is_deleted, integral, reg_time",
+        ),
+        (
+            "wechat",
+            "wechat_member",
+            "int_wechat_members_current",
+            "null, mobile, member_level, null, points_balance, subscribe_time",
+        ),
+    ]:
+        rows = warehouse.query(
+            f"""
+            select {shown}, row({loaded_columns})::text
+            from audit.sample_verification as sample
+            inner join intermediate.{current_view} as current_rows
+                on sample.source_key = current_rows.source_key
+            inner join raw.{raw_table} as loaded
+                on (loaded._batch_id, loaded._record_number)
+                    = (current_rows._batch_id, current_rows._record_number)
+            where sample.source_system = '{system}'
+            """
+        )
+        on_sample = warehouse.scalar(
+            f"select count(*) from audit.sample_verification where source_system = '{system}'"
+        )
+        assert len(rows) == on_sample > 0, system
+        assert [r for r in rows if r[0] != r[1]] == [], system
