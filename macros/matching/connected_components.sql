@@ -268,9 +268,10 @@ $function$;
 
 {% macro postgres__connected_components(edges, node_column, group_column) -%}
     {%- set schema = matching_function_schema() -%}
-    {%- if edges.is_cte or (edges.identifier or '').startswith('__dbt__cte__') -%}
-        {#- a CTE (unit-test fixture) has no table to name: pass its edges as two arrays in
-            the same order -#}
+    {%- if edges.is_cte or (edges.identifier or '').startswith('__dbt__cte__') or edges.limit is not none or edges.event_time_filter is not none -%}
+        {#- a CTE (unit-test fixture), or a relation rendered as a subquery (`dbt build
+            --empty`, a sample or microbatch filter), has no table to name: pass its edges as
+            two arrays in the same order -#}
         {{ schema }}.connected_components(
             (
                 select array_agg({{ node_column }} order by {{ node_column }}, {{ group_column }})

@@ -19,6 +19,10 @@ def _times(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}×"
 
 
+def _gigabytes(value: int | None) -> str:
+    return "-" if value is None else f"{value / 1024**3:,.2f}"
+
+
 def _flag(value: bool | None) -> str:
     return {True: "yes", False: "NO", None: "-"}[value]
 
@@ -50,6 +54,13 @@ _SUMMARY_ROWS = (
     ("peer (Splink) s", lambda s: _num(s.get("summary", {}).get("peer_seconds"))),
     ("× peer", lambda s: _times(s.get("summary", {}).get("peer_multiple"))),
     ("same clusters as peer", lambda s: _flag(s.get("summary", {}).get("clusters_agree"))),
+    ("database after build GB", lambda s: _gigabytes(s.get("database_size", {}).get("bytes"))),
+    (
+        "  of which intermediate GB",
+        lambda s: _gigabytes(
+            s.get("database_size", {}).get("by_schema_bytes", {}).get("intermediate")
+        ),
+    ),
 )
 
 

@@ -312,6 +312,7 @@ class _SizeRun:
         self._dbt("dbt_parse", ["parse"], env)
         self._dbt("dbt_build", ["build"], env)
         self._read_build_results()
+        self._read_database_size(db.conninfo())
         self._identity(db, env)
         if self.options.floor:
             self._floor(db.conninfo(), package)
@@ -328,6 +329,22 @@ class _SizeRun:
             "read": int(read),
             "loaded": int(loaded),
             "rejected": int(rejected),
+        }
+
+    def _read_database_size(self, conninfo: str) -> None:
+        """The database's size after the build, and each schema's (tables, indexes, toast)."""
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            total = conn.execute("select pg_database_size(current_database())").fetchone()[0]
+            by_schema = conn.execute(
+                "select n.nspname, sum(pg_total_relation_size(c.oid)) "
+                "from pg_class as c join pg_namespace as n on n.oid = c.relnamespace "
+                "where c.relkind in ('r', 'm', 'p') "
+                "and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') "
+                "group by n.nspname order by n.nspname"
+            ).fetchall()
+        self.result["database_size"] = {
+            "bytes": int(total),
+            "by_schema_bytes": {schema: int(size) for schema, size in by_schema},
         }
 
     def _read_build_results(self) -> None:
