@@ -56,7 +56,11 @@
             {%- endfor %}
             {{ legacy_raw_record(legacy_columns(source_table), 'raw_rows') }} as raw_record
         from {{ rows }}
-        left join {{ source(source_table.split('_')[0], source_table) }} as raw_rows
+        -- a subquery, not the bare relation: `dbt build --empty` renders a source as an aliased
+        -- subquery of its own
+        left join (
+            select * from {{ source(source_table.split('_')[0], source_table) }}
+        ) as raw_rows
             on
                 {{ rows }}._batch_id = raw_rows._batch_id
                 and {{ rows }}._record_number = raw_rows._record_number

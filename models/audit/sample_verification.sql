@@ -42,7 +42,7 @@ sampled_legacy_rows as (
             current_rows.source_key,
             current_rows._batch_id,
             current_rows._record_number
-        from {{ ref(system[2]) }} as current_rows
+        from (select * from {{ ref(system[2]) }}) as current_rows
         inner join accounts
             on
                 accounts.source_system = '{{ system[0] }}'

@@ -7,6 +7,10 @@
 
 with
 
+tested as (
+    select * from {{ model }}
+),
+
 allowed as (
     select distinct {{ seed_column }} as allowed_value
     from {{ ref(seed) }}
@@ -14,7 +18,7 @@ allowed as (
 
 final as (
     select distinct tested.{{ column_name }} as unaccepted_value
-    from {{ model }} as tested
+    from tested
     left join allowed
         on tested.{{ column_name }}::text = allowed.allowed_value::text
     where tested.{{ column_name }} is not null

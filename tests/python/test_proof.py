@@ -206,7 +206,7 @@ def _blank_mobiles(package: Path) -> None:
 
 
 def _build_in_new_database(
-    warehouse: Warehouse, package: Path, tmp_path: Path
+    warehouse: Warehouse, package: Path, tmp_path: Path, *build_args: str
 ) -> tuple[str, subprocess.CompletedProcess]:
     """Load ``package`` into a new database and run ``dbt build`` there as a user would."""
     dbname = warehouse.create_database()
@@ -215,6 +215,7 @@ def _build_in_new_database(
     result = run_cli(
         "dbt",
         "build",
+        *build_args,
         "--vars",
         json.dumps({"as_of_date": TEST_AS_OF_DATE}),
         "--target-path",
@@ -225,6 +226,22 @@ def _build_in_new_database(
         check=False,
     )
     return dbname, result
+
+
+def test_an_empty_build_runs_every_node_and_publishes_nothing(warehouse: Warehouse, tmp_path: Path):
+    # `dbt build --empty` (a schema-only dry run analytics engineers use in CI) renders every
+    # ref and source as an aliased subquery; every model, snapshot and test must still run.
+    package = tmp_path / "package"
+    generate_package(package, persons=200, seed=8)
+    dbname, result = _build_in_new_database(warehouse, package, tmp_path, "--empty")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "ERROR=0 SKIP=0" in output
+    assert "NOT published: an --empty or --sample build never publishes" in output
+    with psycopg.connect(warehouse.settings.conninfo(dbname)) as conn:
+        assert conn.execute("select to_regclass('marts.dim_members')").fetchone()[0] is None
+        assert conn.execute("select count(*) from marts_candidate.dim_members").fetchone()[0] == 0
+    warehouse.drop_database(dbname)
 
 
 def test_members_without_mobiles_fail_the_quality_gate_naming_column_and_rate(
