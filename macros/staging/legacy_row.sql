@@ -68,3 +68,61 @@
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 {%- endmacro %}
+
+
+{#-
+    violation_columns_as_loaded(rows, own_value_rules): the column list of a rule-violation
+    model (int_member_row_violations, int_child_row_violations) over `rows`, a with_raw_record
+    output: raw_value is the violated column's value exactly as loaded (before trimming and
+    folding, as the rules ask), except for the rules in `own_value_rules`, whose check gave its
+    own value (no value for KEY_MISSING, the copies for DUPLICATE_SOURCE_ROW, the parent key).
+-#}
+{% macro violation_columns_as_loaded(rows, own_value_rules) -%}
+    {%- for column in [
+        'source_table', 'source_system', 'source_key', '_batch_id', '_record_number',
+        'member_source_table', 'member_source_key', 'rule_code', 'column_name',
+    ] %}
+        {{ rows }}.{{ column }},
+    {%- endfor %}
+        case
+            when {{ rows }}.rule_code in ('{{ own_value_rules | join("', '") }}')
+                then {{ rows }}.raw_value
+            else {{ rows }}.raw_record ->> {{ rows }}.column_name
+        end as raw_value
+{%- endmacro %}
+
+
+{#-
+    current_legacy_rows(versioned, source_table): the current (winning) version of every keyed
+    row of a member file, as the legacy system last said it: key, row_hash (the snapshot's
+    check column), the row as loaded (legacy_record, rebuilt from raw) and its lineage.
+-#}
+{% macro current_legacy_rows(versioned, source_table) -%}
+    with
+
+    current_rows as (
+        select
+            '{{ source_table }}' as source_table,
+            source_key,
+            row_hash,
+            _batch_id,
+            _source_file,
+            _record_number
+        from {{ versioned }}
+        where is_winner and source_key is not null
+    ),
+
+    -- the row as loaded, rebuilt from raw (the versioned table does not carry it)
+    current_as_loaded as (
+        {{ with_raw_record('current_rows', [source_table]) }}
+    )
+
+    select
+        source_key,
+        row_hash,
+        raw_record as legacy_record,
+        _batch_id,
+        _source_file,
+        _record_number
+    from current_as_loaded
+{%- endmacro %}

@@ -3,38 +3,4 @@
     last said it: the source of the snapshot snap_wechat_member. A row without a key cannot be
     followed through time and stays out (it is quarantined as KEY_MISSING).
 -#}
-with
-
-versioned as (
-    select * from {{ ref('int_wechat_members_versioned') }}
-),
-
-current_rows as (
-    select
-        'wechat_member' as source_table,
-        source_key,
-        row_hash,
-        _batch_id,
-        _source_file,
-        _record_number
-    from versioned
-    where is_winner and source_key is not null
-),
-
--- the row as loaded, rebuilt from raw (the versioned table does not carry it)
-current_as_loaded as (
-    {{ with_raw_record('current_rows', ['wechat_member']) }}
-),
-
-final as (
-    select
-        source_key,
-        row_hash,
-        raw_record as legacy_record,
-        _batch_id,
-        _source_file,
-        _record_number
-    from current_as_loaded
-)
-
-select * from final
+{{ current_legacy_rows(ref('int_wechat_members_versioned'), 'wechat_member') }}

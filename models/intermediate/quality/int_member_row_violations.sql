@@ -75,21 +75,7 @@ violations_as_loaded as (
 
 final as (
     select
-        violations_as_loaded.source_table,
-        violations_as_loaded.source_system,
-        violations_as_loaded.source_key,
-        violations_as_loaded._batch_id,
-        violations_as_loaded._record_number,
-        violations_as_loaded.member_source_table,
-        violations_as_loaded.member_source_key,
-        violations_as_loaded.rule_code,
-        violations_as_loaded.column_name,
-        case
-            when violations_as_loaded.rule_code in ('KEY_MISSING', 'DUPLICATE_SOURCE_ROW')
-                then violations_as_loaded.raw_value
-            -- the value exactly as loaded (before trimming and folding), as the rules ask
-            else violations_as_loaded.raw_record ->> violations_as_loaded.column_name
-        end as raw_value,
+        {{ violation_columns_as_loaded('violations_as_loaded', ['KEY_MISSING', 'DUPLICATE_SOURCE_ROW']) }},
         quality_rules.severity
     from violations_as_loaded
     left join quality_rules
