@@ -126,6 +126,18 @@ PUBLISHED_COLUMNS = {
 CLEAR_PII_COLUMNS = {"mobile", "id_card_no", "member_name", "email", "birthday", "unionid"}
 
 
+#: the seven legacy files of the contract (legacy-exports.md)
+LEGACY_FILES = (
+    "pos_member_card",
+    "pos_points_log",
+    "pos_transaction",
+    "mall_user",
+    "mall_order",
+    "mall_coupon",
+    "wechat_member",
+)
+
+
 def test_dbt_build_of_a_generated_package_is_green(built: Built):
     assert built.result.success, built.result.failures() or built.result.exception
 
@@ -338,15 +350,7 @@ def test_reconciliation_accounts_for_every_row_point_yuan_and_coupon(
         "select source_table, measure, difference from audit.migration_reconciliation"
     )
     measures = {(t, m) for t, m, _ in rows}
-    for table in (
-        "pos_member_card",
-        "pos_points_log",
-        "pos_transaction",
-        "mall_user",
-        "mall_order",
-        "mall_coupon",
-        "wechat_member",
-    ):
+    for table in LEGACY_FILES:
         assert (table, "records") in measures
     assert ("pos_member_card", "stored_value") in measures
     assert ("mall_coupon", "open_coupons") in measures
@@ -486,17 +490,6 @@ def test_sample_verification_shows_every_account_of_the_sampled_members_as_loade
         )
         assert len(rows) == on_sample > 0, system
         assert [r for r in rows if r[0] != r[1]] == [], system
-
-
-LEGACY_FILES = (
-    "pos_member_card",
-    "pos_points_log",
-    "pos_transaction",
-    "mall_user",
-    "mall_order",
-    "mall_coupon",
-    "wechat_member",
-)
 
 
 def test_issue_values_and_quarantined_rows_are_exactly_as_loaded(built, warehouse: Warehouse):
