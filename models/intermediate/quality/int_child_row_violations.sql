@@ -16,6 +16,7 @@
         'model': 'int_pos_points_log_versioned',
         'key_column': 'log_id',
         'parent_table': 'pos_member_card',
+        'parent_rows': 'pos_cards',
         'parent_column': 'card_no',
         'checks': [
             ('POINTS_INVALID', 'points_delta', 'points_delta_text', 'is_points_invalid'),
@@ -28,6 +29,7 @@
         'model': 'int_pos_transactions_versioned',
         'key_column': 'txn_id',
         'parent_table': 'pos_member_card',
+        'parent_rows': 'pos_cards',
         'parent_column': 'card_no',
         'checks': [
             ('AMOUNT_INVALID', 'amount', 'amount_text', 'is_amount_invalid'),
@@ -40,6 +42,7 @@
         'model': 'int_mall_orders_versioned',
         'key_column': 'order_id',
         'parent_table': 'mall_user',
+        'parent_rows': 'mall_users',
         'parent_column': 'user_id',
         'checks': [
             ('AMOUNT_INVALID', 'pay_amount', 'pay_amount_text', 'is_amount_invalid'),
@@ -52,6 +55,7 @@
         'model': 'int_mall_coupons_versioned',
         'key_column': 'coupon_id',
         'parent_table': 'mall_user',
+        'parent_rows': 'mall_users',
         'parent_column': 'user_id',
         'checks': [
             ('AMOUNT_INVALID', 'face_value', 'face_value_text', 'is_face_value_invalid'),
@@ -65,7 +69,7 @@ with
 
 {% for child in child_tables -%}
     {{ child.source_table }}_rows as (
-        -- only the columns the rules read (the CTE is read twice, so it is materialized)
+        -- only the columns the rules read (the CTE is read three times, so it is materialized)
         select
             source_key,
             _batch_id,
@@ -101,59 +105,12 @@ quality_rules as (
     select * from {{ ref('quality_rules') }}
 ),
 
--- every parent key held by a row of any loaded batch, whatever became of that row
-loaded_parent_keys as (
-    select distinct
-        'pos_member_card' as parent_table,
-        source_key as parent_key
-    from pos_cards
-    where source_key is not null
-    union all
-    select distinct
-        'mall_user' as parent_table,
-        source_key as parent_key
-    from mall_users
-    where source_key is not null
-),
-
 quarantined_parents as (
     select distinct
         source_table as parent_table,
         source_key as parent_key
     from member_violations
     where severity = 'reject' and source_key is not null
-),
-
-child_rows as (
-    {%- for child in child_tables %}
-        select
-            source_table,
-            source_system,
-            source_key,
-            _batch_id,
-            _record_number,
-            parent_table,
-            '{{ child.parent_column }}' as parent_column,
-            parent_key
-        from {{ child.source_table }}_rows
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-),
-
-parents_checked as (
-    select
-        child_rows.*,
-        loaded_parent_keys.parent_key is not null as is_parent_loaded,
-        quarantined_parents.parent_key is not null as is_parent_quarantined
-    from child_rows
-    left join loaded_parent_keys
-        on
-            child_rows.parent_table = loaded_parent_keys.parent_table
-            and child_rows.parent_key = loaded_parent_keys.parent_key
-    left join quarantined_parents
-        on
-            child_rows.parent_table = quarantined_parents.parent_table
-            and child_rows.parent_key = quarantined_parents.parent_key
 ),
 
 violations as (
@@ -189,36 +146,58 @@ violations as (
                     ){{ ',' if not loop.last }}
                 {%- endfor %}
             ) as checks (rule_code, column_name, raw_value, is_broken)
-        where checks.is_broken
+        where
+            checks.is_broken
+            -- only the rows that broke a rule meet the list of checks
+            and (
+                {%- for check in own_checks %}
+                    {{ 'child_rows.' ~ check[3] }}{{ ' or' if not loop.last }}
+                {%- endfor %}
+            )
         union all
     {%- endfor %}
-    select
-        source_table,
-        source_system,
-        source_key,
-        _batch_id,
-        _record_number,
-        parent_table as member_source_table,
-        parent_key as member_source_key,
-        'ORPHAN_REFERENCE' as rule_code,
-        parent_column as column_name,
-        parent_key as raw_value
-    from parents_checked
-    where not is_parent_loaded
-    union all
-    select
-        source_table,
-        source_system,
-        source_key,
-        _batch_id,
-        _record_number,
-        parent_table as member_source_table,
-        parent_key as member_source_key,
-        'PARENT_QUARANTINED' as rule_code,
-        parent_column as column_name,
-        parent_key as raw_value
-    from parents_checked
-    where is_parent_quarantined
+    {%- for child in child_tables %}
+        -- the parent key is missing, or no row of the parent file in any loaded batch holds
+        -- it, whatever became of that row: an anti-join on the parent file's keys
+        select
+            child_rows.source_table,
+            child_rows.source_system,
+            child_rows.source_key,
+            child_rows._batch_id,
+            child_rows._record_number,
+            child_rows.parent_table as member_source_table,
+            child_rows.parent_key as member_source_key,
+            'ORPHAN_REFERENCE' as rule_code,
+            '{{ child.parent_column }}' as column_name,
+            child_rows.parent_key as raw_value
+        from {{ child.source_table }}_rows as child_rows
+        where
+            not exists (
+                select from {{ child.parent_rows }}
+                where {{ child.parent_rows }}.source_key = child_rows.parent_key
+            )
+        union all
+        select
+            child_rows.source_table,
+            child_rows.source_system,
+            child_rows.source_key,
+            child_rows._batch_id,
+            child_rows._record_number,
+            child_rows.parent_table as member_source_table,
+            child_rows.parent_key as member_source_key,
+            'PARENT_QUARANTINED' as rule_code,
+            '{{ child.parent_column }}' as column_name,
+            child_rows.parent_key as raw_value
+        from {{ child.source_table }}_rows as child_rows
+        where
+            exists (
+                select from quarantined_parents
+                where
+                    quarantined_parents.parent_table = '{{ child.parent_table }}'
+                    and quarantined_parents.parent_key = child_rows.parent_key
+            )
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 -- the row as loaded, rebuilt from raw for the rows that broke a rule only
