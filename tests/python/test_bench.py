@@ -25,6 +25,7 @@ from member_migration.bench.dbt_timing import (
 from member_migration.bench.floor import FLOOR_SCHEMA, prepare_floor_inputs, run_floor
 from member_migration.bench.packages import bench_package
 from member_migration.bench.peer import export_member_records, project_clusters
+from member_migration.bench.process import busy_share
 from member_migration.generator import generate_package
 from member_migration.loader import load_package
 
@@ -108,6 +109,16 @@ def test_run_results_are_split_by_resource_type_counting_overlaps_once(tmp_path:
 
 
 # -- package cache -----------------------------------------------------------------------------
+# -- the machine's busy CPU share during a phase ----------------------------------------------
+def test_the_busy_share_is_busy_ticks_over_all_ticks_between_two_readings():
+    # 150 of 200 ticks busy: three quarters
+    assert busy_share((1_000, 4_000), (1_150, 4_200)) == 0.75
+    # an idle interval, an unreadable /proc/stat, no time elapsed: 0, unknown, unknown
+    assert busy_share((1_000, 4_000), (1_000, 4_100)) == 0
+    assert busy_share(None, (1_150, 4_200)) is None
+    assert busy_share((1_000, 4_000), (1_000, 4_000)) is None
+
+
 def test_a_package_is_generated_once_per_size_and_seed(tmp_path: Path):
     first = bench_package(tmp_path, TINY_PERSONS, 7)
     again = bench_package(tmp_path, TINY_PERSONS, 7)
@@ -207,6 +218,8 @@ def test_the_bench_json_has_every_phase_and_its_totals_add_up(bench_run):
         assert phase["seconds"] > 0, name
         assert phase["peak_rss_mb"] > 0, name
         assert isinstance(phase["returncode"], int), name
+        # the machine's CPU was busy for part of each phase (at least the phase's own process)
+        assert 0 < phase["cpu_busy_share"] <= 1, name
     summary = size["summary"]
     pipeline = size["phases"]["load"]["seconds"] + size["phases"]["dbt_build"]["seconds"]
     assert summary["pipeline_seconds"] == pytest.approx(pipeline, abs=0.01)

@@ -23,6 +23,10 @@ def _gigabytes(value: int | None) -> str:
     return "-" if value is None else f"{value / 1024**3:,.2f}"
 
 
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{share * 100:.0f}"
+
+
 def _flag(value: bool | None) -> str:
     return {True: "yes", False: "NO", None: "-"}[value]
 
@@ -46,6 +50,10 @@ _SUMMARY_ROWS = (
         ),
     ),
     ("  tests busy s", lambda s: _num(_tests_busy(s))),
+    (
+        "  CPU busy % (machine)",
+        lambda s: _percent(s["phases"].get("dbt_build", {}).get("cpu_busy_share")),
+    ),
     ("load + build s", lambda s: _num(s.get("summary", {}).get("pipeline_seconds"))),
     ("rows/s", lambda s: _num(s.get("summary", {}).get("rows_per_second"), 0)),
     ("floor s (COPY + CTAS)", lambda s: _num(s.get("summary", {}).get("floor_seconds"))),

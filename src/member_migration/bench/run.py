@@ -136,6 +136,7 @@ def _phase_dict(measured: Measured, sampler: ServerMemorySampler, root: Path) ->
         "seconds": round(measured.seconds, 3),
         "peak_rss_mb": round(measured.peak_rss_mb, 1),
         "server_peak_mb": None if sampler.peak_mb is None else round(sampler.peak_mb, 1),
+        "cpu_busy_share": measured.cpu_busy_share,
         "returncode": measured.returncode,
         "log": log,
     }
