@@ -44,3 +44,17 @@
 {% macro legacy_lineage_columns() -%}
     {{- return(['_batch_id', '_source_file', '_record_number', '_loaded_at']) -}}
 {%- endmacro %}
+
+
+{#- Every legacy file as (dbt source name, raw table), in the contract's order. -#}
+{% macro legacy_source_tables() -%}
+    {{- return([
+        ('pos', 'pos_member_card'),
+        ('pos', 'pos_points_log'),
+        ('pos', 'pos_transaction'),
+        ('mall', 'mall_user'),
+        ('mall', 'mall_order'),
+        ('mall', 'mall_coupon'),
+        ('wechat', 'wechat_member'),
+    ]) -}}
+{%- endmacro %}

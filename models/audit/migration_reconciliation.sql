@@ -33,15 +33,7 @@
     ('mall_user', 'mall'),
     ('wechat_member', 'wechat'),
 ] -%}
-{%- set loaded_tables = [
-    ('pos', 'pos_member_card'),
-    ('pos', 'pos_points_log'),
-    ('pos', 'pos_transaction'),
-    ('mall', 'mall_user'),
-    ('mall', 'mall_order'),
-    ('mall', 'mall_coupon'),
-    ('wechat', 'wechat_member'),
-] -%}
+{%- set loaded_tables = legacy_source_tables() -%}
 
 with
 

@@ -1,15 +1,7 @@
 -- Nothing is lost (migration-rules.md section 1): every row loaded into raw has exactly one
 -- row in int_row_outcomes, and int_row_outcomes holds nothing that was not loaded.
 -- Fails with the raw rows that have no outcome, more than one, or an outcome without a row.
-{%- set raw_tables = [
-    ('pos', 'pos_member_card'),
-    ('pos', 'pos_points_log'),
-    ('pos', 'pos_transaction'),
-    ('mall', 'mall_user'),
-    ('mall', 'mall_order'),
-    ('mall', 'mall_coupon'),
-    ('wechat', 'wechat_member'),
-] %}
+{%- set raw_tables = legacy_source_tables() %}
 
 with
 

@@ -2,15 +2,7 @@
 -- src/member_migration/contract.py (the loader's column lists). Fails with every contract or
 -- lineage column missing from a raw table, and every raw column the contract does not know,
 -- so the two lists can never drift apart silently.
-{%- set raw_tables = [
-    ('pos', 'pos_member_card'),
-    ('pos', 'pos_points_log'),
-    ('pos', 'pos_transaction'),
-    ('mall', 'mall_user'),
-    ('mall', 'mall_order'),
-    ('mall', 'mall_coupon'),
-    ('wechat', 'wechat_member'),
-] %}
+{%- set raw_tables = legacy_source_tables() %}
 
 with
 

@@ -16,7 +16,6 @@
         'model': 'int_pos_points_log_versioned',
         'key_column': 'log_id',
         'parent_table': 'pos_member_card',
-        'parent_rows': 'pos_cards',
         'parent_column': 'card_no',
         'checks': [
             ('POINTS_INVALID', 'points_delta', 'points_delta_text', 'is_points_invalid'),
@@ -29,7 +28,6 @@
         'model': 'int_pos_transactions_versioned',
         'key_column': 'txn_id',
         'parent_table': 'pos_member_card',
-        'parent_rows': 'pos_cards',
         'parent_column': 'card_no',
         'checks': [
             ('AMOUNT_INVALID', 'amount', 'amount_text', 'is_amount_invalid'),
@@ -42,7 +40,6 @@
         'model': 'int_mall_orders_versioned',
         'key_column': 'order_id',
         'parent_table': 'mall_user',
-        'parent_rows': 'mall_users',
         'parent_column': 'user_id',
         'checks': [
             ('AMOUNT_INVALID', 'pay_amount', 'pay_amount_text', 'is_amount_invalid'),
@@ -55,7 +52,6 @@
         'model': 'int_mall_coupons_versioned',
         'key_column': 'coupon_id',
         'parent_table': 'mall_user',
-        'parent_rows': 'mall_users',
         'parent_column': 'user_id',
         'checks': [
             ('AMOUNT_INVALID', 'face_value', 'face_value_text', 'is_face_value_invalid'),
@@ -69,7 +65,7 @@ with
 
 {% for child in child_tables -%}
     {{ child.source_table }}_rows as (
-        -- only the columns the rules read (the CTE is read three times, so it is materialized)
+        -- only the columns the rules read (the CTE is read twice, so it is materialized)
         select
             source_key,
             _batch_id,
@@ -105,6 +101,19 @@ quality_rules as (
     select * from {{ ref('quality_rules') }}
 ),
 
+-- every parent key held by a row of any loaded batch (one row per key, for the joins below)
+pos_member_card_keys as (
+    select distinct source_key as parent_key
+    from pos_cards
+    where source_key is not null
+),
+
+mall_user_keys as (
+    select distinct source_key as parent_key
+    from mall_users
+    where source_key is not null
+),
+
 quarantined_parents as (
     select distinct
         source_table as parent_table,
@@ -112,6 +121,17 @@ quarantined_parents as (
     from member_violations
     where severity = 'reject' and source_key is not null
 ),
+
+{#- the columns that name a child row and its member, in every issue row -#}
+{%- set child_row_identity -%}
+    child_rows.source_table,
+    child_rows.source_system,
+    child_rows.source_key,
+    child_rows._batch_id,
+    child_rows._record_number,
+    child_rows.parent_table as member_source_table,
+    child_rows.parent_key as member_source_key,
+{%- endset %}
 
 violations as (
     -- one pass over each child file: each row meets its file's checks (a lateral list)
@@ -123,13 +143,7 @@ violations as (
             ('DUPLICATE_SOURCE_ROW', none, 'cast(collapsed_copies as text)', 'collapsed_copies > 0'),
         ] %}
         select
-            child_rows.source_table,
-            child_rows.source_system,
-            child_rows.source_key,
-            child_rows._batch_id,
-            child_rows._record_number,
-            child_rows.parent_table as member_source_table,
-            child_rows.parent_key as member_source_key,
+            {{ child_row_identity }}
             checks.rule_code,
             checks.column_name,
             checks.raw_value
@@ -157,45 +171,25 @@ violations as (
         union all
     {%- endfor %}
     {%- for child in child_tables %}
-        -- the parent key is missing, or no row of the parent file in any loaded batch holds
-        -- it, whatever became of that row: an anti-join on the parent file's keys
+        -- ORPHAN_REFERENCE: the parent key is missing, or no row of the parent file in any
+        -- loaded batch holds it, whatever became of that row; PARENT_QUARANTINED: the parent's
+        -- winning version is quarantined (so it was loaded: the two never meet on one row)
         select
-            child_rows.source_table,
-            child_rows.source_system,
-            child_rows.source_key,
-            child_rows._batch_id,
-            child_rows._record_number,
-            child_rows.parent_table as member_source_table,
-            child_rows.parent_key as member_source_key,
-            'ORPHAN_REFERENCE' as rule_code,
+            {{ child_row_identity }}
+            case
+                when parent_keys.parent_key is null then 'ORPHAN_REFERENCE'
+                else 'PARENT_QUARANTINED'
+            end as rule_code,
             '{{ child.parent_column }}' as column_name,
             child_rows.parent_key as raw_value
         from {{ child.source_table }}_rows as child_rows
-        where
-            not exists (
-                select from {{ child.parent_rows }}
-                where {{ child.parent_rows }}.source_key = child_rows.parent_key
-            )
-        union all
-        select
-            child_rows.source_table,
-            child_rows.source_system,
-            child_rows.source_key,
-            child_rows._batch_id,
-            child_rows._record_number,
-            child_rows.parent_table as member_source_table,
-            child_rows.parent_key as member_source_key,
-            'PARENT_QUARANTINED' as rule_code,
-            '{{ child.parent_column }}' as column_name,
-            child_rows.parent_key as raw_value
-        from {{ child.source_table }}_rows as child_rows
-        where
-            exists (
-                select from quarantined_parents
-                where
-                    quarantined_parents.parent_table = '{{ child.parent_table }}'
-                    and quarantined_parents.parent_key = child_rows.parent_key
-            )
+        left join {{ child.parent_table }}_keys as parent_keys
+            on child_rows.parent_key = parent_keys.parent_key
+        left join quarantined_parents
+            on
+                quarantined_parents.parent_table = '{{ child.parent_table }}'
+                and child_rows.parent_key = quarantined_parents.parent_key
+        where parent_keys.parent_key is null or quarantined_parents.parent_key is not null
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
