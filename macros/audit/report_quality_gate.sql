@@ -10,7 +10,7 @@
             {%- set node = result.node -%}
             {%- if node.resource_type == 'test'
                 and result.status in ('fail', 'error')
-                and node.test_metadata is not none
+                and node.test_metadata is defined and node.test_metadata is not none
                 and node.test_metadata.name == 'null_rate_within_dictionary'
                 and node.compiled_code -%}
                 {%- set rows = run_query(node.compiled_code) -%}

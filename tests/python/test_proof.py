@@ -66,6 +66,50 @@ def test_a_row_removed_from_a_mart_table_fails_the_reconciliation(
     )
 
 
+def test_a_lost_doubled_or_stray_outcome_fails_the_one_outcome_per_raw_row_test(
+    built, dbt: DbtRunner, warehouse: Warehouse
+):
+    # Nothing is lost: a raw row without an outcome, one with two, and an outcome of no legacy
+    # file each fail the proof, and they are exactly the rows it returns.
+    table = "intermediate.int_row_outcomes"
+    key = "source_table, _batch_id, _record_number"
+    pick = f"(select ctid from {table} where source_table = %s limit 1)"
+    with warehouse.connect() as conn:
+        # the key, then the whole row (to put it back)
+        removed = conn.execute(
+            f"delete from {table} where ctid = {pick} returning {key}, *", ("pos_points_log",)
+        ).fetchone()
+        doubled = conn.execute(
+            f"insert into {table} select * from {table} where ctid = {pick} returning ctid, {key}",
+            ("mall_coupon",),
+        ).fetchone()
+        (copied,) = conn.execute(
+            f"insert into {table} select * from {table} where ctid = {pick} returning ctid",
+            ("wechat_member",),
+        ).fetchone()
+        stray = conn.execute(
+            f"update {table} set source_table = 'unknown_file' where ctid = %s "
+            f"returning ctid, {key}",
+            (copied,),
+        ).fetchone()
+    select_test = ("test", "--select", "assert_every_raw_row_has_exactly_one_outcome")
+    try:
+        result = dbt(*select_test)
+        assert not result.success
+        (failed,) = [r for r in result.results if str(r.status) == "fail"]
+        assert set(warehouse.query(failed.node.compiled_code)) == {
+            (*removed[:3], 1, 0),
+            (*doubled[1:], 1, 2),
+            (*stray[1:], 0, 1),
+        }
+    finally:
+        with warehouse.connect() as conn:
+            conn.execute(f"delete from {table} where ctid in (%s, %s)", (doubled[0], stray[0]))
+            row = removed[3:]
+            conn.execute(f"insert into {table} values ({', '.join(['%s'] * len(row))})", row)
+    assert dbt(*select_test).success
+
+
 def test_a_null_in_a_required_intermediate_column_fails_columns_not_null_naming_it(
     built, dbt: DbtRunner, warehouse: Warehouse
 ):
