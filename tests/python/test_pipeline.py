@@ -159,6 +159,24 @@ def test_schemas_after_a_build_are_exactly_the_contracts(built: Built, warehouse
     assert schemas == CONTRACT_SCHEMAS
 
 
+def test_intermediate_tables_are_unlogged_and_everything_published_is_logged(
+    built: Built, warehouse: Warehouse
+):
+    """The intermediate layer is rebuilt by every build, so it skips the WAL; what BI, the
+    new platform and reviewers read must survive a server crash."""
+    persistence: dict[str, set[str]] = defaultdict(set)
+    for schema, relpersistence in warehouse.query(
+        "select n.nspname, c.relpersistence from pg_class c "
+        "join pg_namespace n on n.oid = c.relnamespace "
+        "where c.relkind = 'r' and n.nspname in "
+        "('intermediate', 'marts', 'pii', 'audit', 'snapshots')"
+    ):
+        persistence[schema].add(relpersistence)
+    assert persistence["intermediate"] == {"u"}
+    for schema in ("marts", "pii", "audit", "snapshots"):
+        assert persistence[schema] == {"p"}, schema
+
+
 def test_published_tables_have_the_contracts_columns(built: Built, warehouse: Warehouse):
     for table, required in PUBLISHED_COLUMNS.items():
         schema, name = table.split(".")

@@ -53,6 +53,13 @@ def _jsonable(value):
     return value
 
 
+def _shown(value) -> str:
+    """A figure as the page shows it: thousands separators on counts, points and yuan."""
+    if isinstance(value, int) or (isinstance(value, float) and abs(value) >= 1000):
+        return f"{value:,}"
+    return str(value)
+
+
 def _rows(conn: psycopg.Connection, query: str) -> list[dict]:
     cur = conn.execute(query)
     names = [d.name for d in cur.description or []]
@@ -148,7 +155,7 @@ def _table(rows: list[dict], columns: list[str] | None = None, limit: int | None
                 css, shown = "", "yes" if value else "no"
             else:
                 css = " class='num'" if isinstance(value, int | float) else ""
-                shown = "" if value is None else f"{value:,}" if isinstance(value, int) else value
+                shown = "" if value is None else _shown(value)
             cells.append(f"<td{css}>{html.escape(str(shown))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -157,7 +164,8 @@ def _table(rows: list[dict], columns: list[str] | None = None, limit: int | None
 
 _CSS = """
 .wide{overflow-x:auto}
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC",sans-serif;
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC",
+"Microsoft YaHei",sans-serif;
 margin:2rem auto;max-width:1100px;color:#1b1f24;padding:0 1rem}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #d0d7de;
 padding-bottom:.3rem;font-size:1.2rem}.muted{color:#57606a}
@@ -185,9 +193,7 @@ def render_html(data: ReportData) -> str:
         ("stored value (yuan)", t.get("stored_value_balance", 0)),
     ]
     card_html = "".join(
-        f"<div class='card'><b>{v:,}</b><span class='muted'>{html.escape(k)}</span></div>"
-        if isinstance(v, int)
-        else f"<div class='card'><b>{v}</b><span class='muted'>{html.escape(k)}</span></div>"
+        f"<div class='card'><b>{_shown(v)}</b><span class='muted'>{html.escape(k)}</span></div>"
         for k, v in cards
     )
     verdict = (
