@@ -495,6 +495,20 @@ def test_empty_lines_are_not_records_and_do_not_shift_record_numbers(tmp_path, f
             ["missing columns user_id", "unknown columns 'userid'"],
             id="misspelt",
         ),
+        pytest.param(
+            [*USER.columns, ""],
+            ["unknown columns '' (an unnamed column", "comma at the end of the line"],
+            id="trailing-comma",
+        ),
+        pytest.param(
+            ["USER_ID", " email", *USER.columns[1:2], *USER.columns[3:]],
+            [
+                "missing columns user_id, email",
+                "'USER_ID' (did you mean user_id?",
+                "' email' (did you mean email?",
+            ],
+            id="case-and-spaces",
+        ),
     ],
 )
 def test_a_wrong_header_refuses_the_package_and_loads_nothing(tmp_path, fresh_db, header, named):

@@ -150,6 +150,16 @@ def _guard(path: Path, read: Callable[[], T]) -> T:
         ) from exc
 
 
+def _unknown_column(name: str, columns: tuple[str, ...]) -> str:
+    """An unknown header name as the refusal shows it, with what it most likely is."""
+    if name == "":
+        return "'' (an unnamed column: an empty header field, or a comma at the end of the line)"
+    near = [c for c in columns if c == name.strip(" \t\u3000\ufeff").lower()]
+    if near:
+        return f"{name!r} (did you mean {near[0]}? names are exact: lower case, no spaces)"
+    return repr(name)
+
+
 def _read_header(path: Path, spec: ExportFile) -> tuple[tuple[str, ...], str | None]:
     """The header's column names, or the reason the header is not acceptable.
 
@@ -174,7 +184,9 @@ def _read_header(path: Path, spec: ExportFile) -> tuple[tuple[str, ...], str | N
     if missing:
         parts.append("missing columns " + ", ".join(missing))
     if unknown:
-        parts.append("unknown columns " + ", ".join(repr(c) for c in unknown))
+        parts.append(
+            "unknown columns " + ", ".join(_unknown_column(c, spec.columns) for c in unknown)
+        )
     if duplicated:
         parts.append("duplicated columns " + ", ".join(duplicated))
     if parts:
