@@ -1,6 +1,5 @@
 {{
     config(
-        unlogged=true,
         post_hook=['analyze {{ this }}'],
     )
 }}

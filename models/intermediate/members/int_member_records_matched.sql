@@ -1,6 +1,5 @@
 {{
     config(
-        unlogged=true,
         pre_hook=["set local work_mem = '{{ var(\"large_model_work_mem\", \"256MB\") }}'"],
         post_hook=['analyze {{ this }}'],
         indexes=[
