@@ -190,6 +190,28 @@ def load(
         table.add_row(*[str(v) for v in row])
     console.print(table)
     console.print(summary.message())
+    if summary.changed and summary.records_rejected:
+        _print_rejects(settings.conninfo(), summary.batch_id)
+
+
+def _print_rejects(conninfo: str, batch_id: int, limit: int = 10) -> None:
+    """The first records the loader could not read, and what to do about them."""
+    from member_migration.loader.database import batch_rejects
+
+    first, total = batch_rejects(conninfo, batch_id, limit)
+    table = Table(title=f"Records rejected by the loader (first {len(first)} of {total:,})")
+    for header in ("file", "record", "reason"):
+        table.add_column(header)
+    for source_file, record_number, reason in first:
+        table.add_row(source_file, f"{record_number:,}", reason)
+    console.print(table)
+    console.print(
+        "Each is kept verbatim in raw.load_rejects (batch, file, record number, reason, bytes), "
+        "counts as rejected_value in audit.migration_reconciliation, and is not migrated. To "
+        "migrate them, ask the source system for a corrected export of those records and load "
+        "it as a new package.",
+        soft_wrap=True,
+    )
 
 
 # -- erase -------------------------------------------------------------------------------------

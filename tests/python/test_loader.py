@@ -25,6 +25,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from conftest import run_cli
 from member_migration.contract import FILES_BY_TABLE
 from member_migration.loader import ADVISORY_LOCK_KEY, LoadError, LoadSummary, load_package
 from member_migration.loader.encoding import CODEC_FOR, GB18030_BOM, fingerprint
@@ -463,6 +464,26 @@ def test_a_broken_record_is_rejected_verbatim_and_the_rest_loads(tmp_path, fresh
     assert "\x00" not in raw_text and raw_text.startswith("2,")
     # records in the file = loaded + rejected, from the manifest
     assert manifest(fresh_db) == [(1, "pos_member_card", "utf-8", 4, 3, 1)]
+
+
+def test_the_load_command_names_each_rejected_record_and_says_what_to_do(
+    tmp_path, fresh_db, cli_env
+):
+    first = csv_text(CARD.columns, [card("1")]).encode()
+    rest = csv_text(CARD.columns, [card("4"), card("5")]).encode().split(b"\n", 1)[1]
+    broken = [BROKEN_RECORDS["too-few-fields"][0], BROKEN_RECORDS["bad-utf8-byte"][0]]
+    package = write_package(
+        tmp_path / "p", {"pos_member_card.csv": first + b"\n".join(broken) + b"\n" + rest}
+    )
+    dbname = psycopg.conninfo.conninfo_to_dict(fresh_db)["dbname"]
+
+    result = run_cli("load", str(package), env={**cli_env, "PGDATABASE": dbname})
+
+    out = " ".join(result.stdout.split())  # rich wraps long lines
+    assert "Records rejected by the loader (first 2 of 2)" in out
+    assert re.search(r"pos_member_card\.csv\s*│\s*2\s*│\s*wrong_field_count", out)
+    assert re.search(r"pos_member_card\.csv\s*│\s*3\s*│\s*undecodable_bytes", out)
+    assert "kept verbatim in raw.load_rejects" in out and "corrected export" in out
 
 
 def test_empty_lines_are_not_records_and_do_not_shift_record_numbers(tmp_path, fresh_db):

@@ -339,3 +339,25 @@ def package_batch(conn: psycopg.Connection, package_sha256: str) -> int | None:
 def last_batch_id(conn: psycopg.Connection) -> int:
     """The highest batch id loaded so far (0 before the first load)."""
     return conn.execute("select coalesce(max(batch_id), 0) from raw.batch_manifest").fetchone()[0]
+
+
+def batch_rejects(
+    conninfo: str, batch_id: int, limit: int = 10
+) -> tuple[list[tuple[str, int, str]], int]:
+    """The first ``limit`` records the loader rejected in ``batch_id`` as ``(source_file,
+    record_number, reason)``, in file and record order, and how many there are in all."""
+    with connect(conninfo) as conn:
+        first = conn.execute(
+            """
+            select source_file, record_number, reason
+            from raw.load_rejects
+            where batch_id = %s
+            order by source_file, record_number
+            limit %s
+            """,
+            (batch_id, limit),
+        ).fetchall()
+        total = conn.execute(
+            "select count(*) from raw.load_rejects where batch_id = %s", (batch_id,)
+        ).fetchone()[0]
+    return [tuple(r) for r in first], total
