@@ -491,10 +491,18 @@ def bench(
     explain: Annotated[
         int, typer.Option(help="EXPLAIN ANALYZE the N slowest models (plans in target/bench).")
     ] = 0,
+    disk_check: Annotated[
+        bool,
+        typer.Option(
+            "--disk-check/--no-disk-check",
+            help="Refuse a run that would not fit on the disk, before generating anything.",
+        ),
+    ] = True,
 ) -> None:
     """Time load + dbt build against the floor (plain COPY) and a peer (Splink); JSON in
     target/bench/. Uses a fresh embedded server, or PGHOST's server in a new database."""
     from member_migration.bench import DEFAULT_SIZES, BenchOptions, run_bench
+    from member_migration.bench.disk import NotEnoughDisk
     from member_migration.bench.report import print_report
     from member_migration.warehouse import WarehouseError
 
@@ -507,12 +515,13 @@ def bench(
         regenerate=regenerate,
         explain=explain,
         threads=threads,
+        disk_check=disk_check,
     )
     try:
         report = run_bench(
             options, progress=lambda message: err_console.print(message, markup=False)
         )
-    except WarehouseError as exc:
+    except (WarehouseError, NotEnoughDisk) as exc:
         _fail(str(exc))
     print_report(report, console)
     if not report.ok:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,13 +15,20 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import TEST_AS_OF_DATE, Warehouse
+from conftest import PROJECT_ROOT, TEST_AS_OF_DATE, Warehouse, run_cli
 from member_migration.bench import BenchOptions, compare_partitions, run_bench
 from member_migration.bench.dbt_timing import (
     all_busy_seconds,
     read_run_results,
     slowest,
     timings_by_type,
+)
+from member_migration.bench.disk import (
+    DATABASE_BYTES_PER_PERSON,
+    PACKAGE_BYTES_PER_PERSON,
+    NotEnoughDisk,
+    check_disk,
+    disk_needed,
 )
 from member_migration.bench.floor import FLOOR_SCHEMA, prepare_floor_inputs, run_floor
 from member_migration.bench.packages import bench_package
@@ -138,6 +146,60 @@ def test_a_package_whose_generation_was_interrupted_is_generated_again(tmp_path:
 
 
 # -- the floor ---------------------------------------------------------------------------------
+# -- room on disk --------------------------------------------------------------------------------
+def test_the_disk_a_run_needs_counts_uncached_packages_and_the_databases_that_coexist():
+    sizes = [100_000, 1_000_000]
+    one_at_a_time = disk_needed(sizes, cached_sizes=[100_000], keep=False, database_here=True)
+    # the cached package costs nothing; the databases are dropped in turn: the largest counts
+    assert one_at_a_time.package_bytes == 1_000_000 * PACKAGE_BYTES_PER_PERSON
+    assert one_at_a_time.database_bytes == 1_000_000 * DATABASE_BYTES_PER_PERSON
+    kept = disk_needed(sizes, cached_sizes=sizes, keep=True, database_here=True)
+    assert kept.package_bytes == 0
+    assert kept.database_bytes == 1_100_000 * DATABASE_BYTES_PER_PERSON
+    elsewhere = disk_needed(sizes, cached_sizes=[], keep=False, database_here=False)
+    assert elsewhere.database_bytes == 0
+    assert elsewhere.package_bytes == 1_100_000 * PACKAGE_BYTES_PER_PERSON
+
+
+def test_a_run_that_would_not_fit_is_refused_with_the_figures_and_what_to_do(tmp_path: Path):
+    need = disk_needed([10_000_000], cached_sizes=[], keep=False, database_here=True)
+    assert (
+        check_disk(
+            tmp_path,
+            [10_000_000],
+            cached_sizes=[],
+            keep=False,
+            database_here=True,
+            free=need.total_bytes,
+        )
+        == need
+    )
+    with pytest.raises(NotEnoughDisk) as refused:
+        check_disk(
+            tmp_path,
+            [10_000_000],
+            cached_sizes=[],
+            keep=False,
+            database_here=True,
+            free=need.total_bytes - 1,
+        )
+    message = str(refused.value)
+    assert "10,000,000 persons" in message
+    assert f"{need.total_bytes / 1e9:,.1f} GB" in message
+    assert str(tmp_path) in message
+    assert "Nothing was generated or loaded" in message
+    assert "PGHOST" in message and "--no-disk-check" in message
+
+
+def test_the_bench_command_refuses_a_size_the_disk_cannot_hold_before_generating_it():
+    persons = 10_000_000_000  # some 5 TB of package alone: no test machine has that free
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    result = run_cli("bench", "--persons", str(persons), "--no-peer", env=env, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "needs about" in result.stderr and "--no-disk-check" in result.stderr
+    assert not (PROJECT_ROOT / ".bench" / "packages" / f"{persons}-42").exists()
+
+
 def test_the_floor_copies_every_record_the_loader_loaded(fresh_db: str, tmp_path: Path):
     package = tmp_path / "package"
     generate_package(package, persons=TINY_PERSONS, seed=11)

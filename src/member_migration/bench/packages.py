@@ -58,6 +58,11 @@ def _cached(package: Path, persons: int, seed: int) -> dict | None:
     return summary
 
 
+def is_cached(cache_root: Path, persons: int, seed: int) -> bool:
+    """Whether the package of ``persons`` and ``seed`` is in the cache, complete."""
+    return _cached(Path(cache_root) / f"{persons}-{seed}" / "package", persons, seed) is not None
+
+
 def bench_package(
     cache_root: Path,
     persons: int,

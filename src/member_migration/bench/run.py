@@ -1,6 +1,8 @@
 """The benchmark: for each size, the pipeline, the floor and the peer, on one server.
 
-For each number of persons (default 100 000 and 1 000 000), ``run_bench``:
+First ``run_bench`` checks that the whole run fits on the disk (``disk``), and refuses before
+generating or loading anything when it does not. Then, for each number of persons (default
+100 000 and 1 000 000), it:
 
 1. takes the export package of that size and seed from the cache (``packages``), generating
    it the first time (generation is never timed as part of the pipeline);
@@ -41,9 +43,10 @@ import psycopg
 from member_migration import config
 from member_migration.bench import dbt_timing
 from member_migration.bench.clusters import compare_partitions
+from member_migration.bench.disk import check_disk
 from member_migration.bench.explain import explain_models
 from member_migration.bench.floor import prepare_floor_inputs, run_floor
-from member_migration.bench.packages import bench_package
+from member_migration.bench.packages import bench_package, is_cached
 from member_migration.bench.peer import (
     export_member_records,
     peer_available,
@@ -91,6 +94,8 @@ class BenchOptions:
     explain: int = 0
     #: dbt threads for the build and the identity run (None: the profile's)
     threads: int | None = None
+    #: refuse a run that would not fit on the disk (disk.py), before generating anything
+    disk_check: bool = True
 
     def __post_init__(self) -> None:
         self.project_root = Path(self.project_root)
@@ -520,6 +525,19 @@ def run_bench(options: BenchOptions | None = None, progress: Progress | None = N
     options = options or BenchOptions()
     progress = progress or (lambda message: _logger.info(message))
     assert options.bench_root is not None and options.output_dir is not None
+    if options.disk_check:
+        check_disk(
+            options.bench_root,
+            options.sizes,
+            cached_sizes=[
+                persons
+                for persons in options.sizes
+                if not options.regenerate
+                and is_cached(options.bench_root / "packages", persons, options.seed)
+            ],
+            keep=options.keep,
+            database_here=not config.uses_external_server(),
+        )
     started = datetime.now(UTC)
     options.output_dir.mkdir(parents=True, exist_ok=True)
     sizes: list[dict] = []
