@@ -162,27 +162,17 @@ def test_the_disk_a_run_needs_counts_uncached_packages_and_the_databases_that_co
 
 
 def test_a_run_that_would_not_fit_is_refused_with_the_figures_and_what_to_do(tmp_path: Path):
-    need = disk_needed([10_000_000], cached_sizes=[], keep=False, database_here=True)
-    assert (
-        check_disk(
-            tmp_path,
-            [10_000_000],
-            cached_sizes=[],
-            keep=False,
-            database_here=True,
-            free=need.total_bytes,
+    sizes = [10_000_000]
+    need = disk_needed(sizes, cached_sizes=[], keep=False, database_here=True)
+
+    def check(free: int):
+        return check_disk(
+            tmp_path, sizes, cached_sizes=[], keep=False, database_here=True, free=free
         )
-        == need
-    )
+
+    assert check(need.total_bytes) == need
     with pytest.raises(NotEnoughDisk) as refused:
-        check_disk(
-            tmp_path,
-            [10_000_000],
-            cached_sizes=[],
-            keep=False,
-            database_here=True,
-            free=need.total_bytes - 1,
-        )
+        check(need.total_bytes - 1)
     message = str(refused.value)
     assert "10,000,000 persons" in message
     assert f"{need.total_bytes / 1e9:,.1f} GB" in message
