@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from member_migration.contract import MISSING_LITERALS
 
@@ -150,7 +151,7 @@ _TS_RE = re.compile(
     r"|(?P<y3>[0-9]{4})(?P<m3>[0-9]{2})(?P<d3>[0-9]{2})"
     r"|(?P<y4>[0-9]{4})年(?P<m4>[0-9]{1,2})月(?P<d4>[0-9]{1,2})日"
     r"|(?P<d5>[0-9]{1,2})/(?P<m5>[0-9]{1,2})/(?P<y5>[0-9]{4}))"
-    r"(?:[ T](?P<hh>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<ss>[0-9]{2})(?:\.[0-9]+)?)?"
+    r"(?:[ T](?P<hh>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<ss>[0-9]{2})(?:\.(?P<fraction>[0-9]+))?)?"
     r"(?P<tz>Z|[+-][0-9]{2}:?[0-9]{2})?)?$"
 )
 
@@ -181,6 +182,11 @@ def parse_timestamp(value: str | None) -> datetime | None:
         offset = timedelta(hours=int(raw[1:3]), minutes=int(raw[3:5]))
         tz = timezone(-offset if raw[0] == "-" else offset)
     try:
-        return datetime(year, month, day, hour, minute, second, tzinfo=tz)
+        parsed = datetime(year, month, day, hour, minute, second, tzinfo=tz)
     except ValueError:
         return None
+    if parts["fraction"] is None:
+        return parsed
+    # A fraction of a second is kept, rounded to microseconds as timestamptz stores it.
+    micros = Decimal("0." + parts["fraction"]).scaleb(6).to_integral_value(ROUND_HALF_EVEN)
+    return parsed + timedelta(microseconds=int(micros))
