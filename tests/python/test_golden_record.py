@@ -746,7 +746,7 @@ def _record_warnings(
         if column in r.values and value is not None and (column, value) not in seeds.region:
             found.append(("REGION_UNMAPPED", column))
     legacy = rules.parse_integer(r.column("points"))
-    if legacy < 0:
+    if legacy is not None and legacy < 0:
         found.append(("POINTS_NEGATIVE", columns["points"]))
     if r.system == "pos" and legacy != logged.get(r.key, 0):
         found.append(("POINTS_LEDGER_MISMATCH", columns["points"]))
@@ -823,4 +823,65 @@ def test_every_warning_is_the_one_the_rules_give_and_no_other(
     assert not missing and not extra, (
         f"{sum(missing.values())} expected issues not published, e.g. {list(missing)[:4]}; "
         f"{sum(extra.values())} published issues not expected, e.g. {list(extra)[:4]}"
+    )
+
+
+#: Warnings about a member as a whole, not about the row: a quarantined row is no member's
+#: record, so it holds no match key for matching, has no ledger and meets no other ID.
+MEMBER_LEVEL_WARNINGS = {"MATCH_KEY_OVERSHARED", "POINTS_LEDGER_MISMATCH", "IDENTITY_CONFLICT"}
+
+
+def test_every_quarantined_row_lists_its_rejects_and_every_warning_its_values_raise(
+    built: Built, warehouse: Warehouse
+):
+    """Section 3: a quarantined row's rule_codes list every rule it broke, reject and warn
+    alike. The rejects are the truth's; the warnings are recomputed from the row's values."""
+    seeds = Seeds.read()
+    survivors = _collapsed_survivors(warehouse)
+    rejects = {
+        (r["source_table"], int(r["record_number"])): set(r["rule_codes"].split("|"))
+        for r in built.truth_rows("expected_rejects.csv")
+    }
+    expected = {}
+    for table in DATE_COLUMNS:
+        with warehouse.connect() as conn:
+            cursor = conn.execute(f"select * from raw.{table}")
+            names = [d.name for d in cursor.description]
+            for row in cursor:
+                values = dict(zip(names, row, strict=True))
+                codes = rejects.get((table, values["_record_number"]))
+                if codes is None:
+                    continue
+                if table in COLUMNS:
+                    key = rules.clean_text(values[COLUMNS[table]["key"]])
+                    record = Record(table, COLUMNS[table]["system"], key, values, seeds)
+                    warned = _record_warnings(record, {}, set(), survivors)
+                    codes |= {code for code, _ in warned} - MEMBER_LEVEL_WARNINGS
+                else:
+                    codes |= {
+                        "DATE_INVALID"
+                        for column in DATE_COLUMNS[table]
+                        if rules.clean_text(values[column]) is not None
+                        and rules.parse_timestamp(values[column]) is None
+                    }
+                    if (table, values["_record_number"]) in survivors:
+                        codes.add("DUPLICATE_SOURCE_ROW")
+                expected[(table, values["_record_number"])] = sorted(codes)
+    published = {
+        (table, number): codes
+        for table, number, codes in warehouse.query(
+            "select source_table, record_number, rule_codes from audit.quarantined_rows"
+        )
+    }
+    warned = {c for codes in expected.values() for c in codes} - {
+        r["rule_code"] for r in _seed("quality_rules") if r["severity"] == "reject"
+    }
+    assert len(warned) >= 3, f"quarantined rows should break warn rules too, saw {warned}"
+    differ = {
+        k: (expected.get(k), published.get(k))
+        for k in expected.keys() | published.keys()
+        if expected.get(k) != published.get(k)
+    }
+    assert not differ, (
+        f"{len(differ)} rows differ (expected, published): {list(differ.items())[:4]}"
     )
