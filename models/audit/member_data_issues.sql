@@ -16,6 +16,22 @@ matched_records as (
     select * from {{ ref('int_member_records_matched') }}
 ),
 
+member_records as (
+    select * from {{ ref('int_member_records') }}
+),
+
+pos_cards_loaded as (
+    select * from {{ source('pos', 'pos_member_card') }}
+),
+
+mall_users_loaded as (
+    select * from {{ source('mall', 'mall_user') }}
+),
+
+wechat_members_loaded as (
+    select * from {{ source('wechat', 'wechat_member') }}
+),
+
 row_issues as (
     -- a child row (log, transaction, order, coupon) belongs to the member of its parent
     select
@@ -40,18 +56,63 @@ ledger_mismatches as (
         source_table,
         card_no as source_key,
         'POINTS_LEDGER_MISMATCH' as rule_code,
-        'points' as column_name,
-        'card=' || legacy_points || ' log_sum=' || log_legacy_points as raw_value
+        'points' as column_name
     from card_balances
     where is_ledger_mismatch
+),
+
+member_level_warnings as (
+    select
+        member_id,
+        source_system,
+        source_table,
+        source_key,
+        rule_code,
+        column_name
+    from member_warnings
+    union all
+    select * from ledger_mismatches
+),
+
+member_level_issues as (
+    -- like every other issue, the value exactly as loaded: the record's winning raw row, by
+    -- (batch, record number), read at the warning's legacy column
+    select
+        member_level_warnings.member_id,
+        member_level_warnings.source_system,
+        member_level_warnings.source_table,
+        member_level_warnings.source_key,
+        member_level_warnings.rule_code,
+        member_level_warnings.column_name,
+        coalesce(
+            to_jsonb(pos_cards_loaded), to_jsonb(mall_users_loaded), to_jsonb(wechat_members_loaded)
+        ) ->> member_level_warnings.column_name as raw_value
+    from member_level_warnings
+    inner join member_records
+        on
+            member_level_warnings.source_table = member_records.source_table
+            and member_level_warnings.source_key = member_records.source_key
+    left join pos_cards_loaded
+        on
+            member_records.source_table = 'pos_member_card'
+            and member_records._batch_id = pos_cards_loaded._batch_id
+            and member_records._record_number = pos_cards_loaded._record_number
+    left join mall_users_loaded
+        on
+            member_records.source_table = 'mall_user'
+            and member_records._batch_id = mall_users_loaded._batch_id
+            and member_records._record_number = mall_users_loaded._record_number
+    left join wechat_members_loaded
+        on
+            member_records.source_table = 'wechat_member'
+            and member_records._batch_id = wechat_members_loaded._batch_id
+            and member_records._record_number = wechat_members_loaded._record_number
 ),
 
 unioned as (
     select * from row_issues
     union all
-    select * from member_warnings
-    union all
-    select * from ledger_mismatches
+    select * from member_level_issues
 ),
 
 final as (

@@ -663,9 +663,11 @@ DATE_COLUMNS = {
     "mall_order": ("order_time",),
     "mall_coupon": ("issued_at", "expire_at"),
 }
-#: Rules whose issue row keeps the legacy value as loaded; for the others (a count of collapsed
-#: copies, a balance against its log) the project words the value itself, so only the row counts.
+#: Rules whose issue row keeps the legacy value of its column as loaded: all but
+#: DUPLICATE_SOURCE_ROW, which names no column (the project gives the count of copies).
 VALUE_RULES = {
+    "POINTS_LEDGER_MISMATCH",
+    "IDENTITY_CONFLICT",
     "MOBILE_INVALID",
     "ID_CARD_INVALID",
     "EMAIL_INVALID",
@@ -831,11 +833,9 @@ def test_every_warning_is_the_one_the_rules_give_and_no_other(
 MEMBER_LEVEL_WARNINGS = {"MATCH_KEY_OVERSHARED", "POINTS_LEDGER_MISMATCH", "IDENTITY_CONFLICT"}
 
 
-def test_every_quarantined_row_lists_its_rejects_and_every_warning_its_values_raise(
-    built: Built, warehouse: Warehouse
-):
-    """Section 3: a quarantined row's rule_codes list every rule it broke, reject and warn
-    alike. The rejects are the truth's; the warnings are recomputed from the row's values."""
+def expected_quarantine(built: Built, warehouse: Warehouse) -> dict[tuple[str, int], list[str]]:
+    """(table, record number) of each quarantined row: its truth rejects plus the row-level
+    warnings its values raise, sorted."""
     seeds = Seeds.read()
     survivors = _collapsed_survivors(warehouse)
     rejects = {
@@ -867,6 +867,15 @@ def test_every_quarantined_row_lists_its_rejects_and_every_warning_its_values_ra
                     if (table, values["_record_number"]) in survivors:
                         codes.add("DUPLICATE_SOURCE_ROW")
                 expected[(table, values["_record_number"])] = sorted(codes)
+    return expected
+
+
+def test_every_quarantined_row_lists_its_rejects_and_every_warning_its_values_raise(
+    built: Built, warehouse: Warehouse
+):
+    """Section 3: a quarantined row's rule_codes list every rule it broke, reject and warn
+    alike. The rejects are the truth's; the warnings are recomputed from the row's values."""
+    expected = expected_quarantine(built, warehouse)
     published = {
         (table, number): codes
         for table, number, codes in warehouse.query(

@@ -278,13 +278,26 @@ def test_members_are_exactly_the_records_the_keys_link(built: Built, warehouse: 
 
 
 def test_placeholder_mobile_links_nobody(built: Built, warehouse: Warehouse):
-    overshared = warehouse.query(
-        "select raw_value, count(distinct source_key) from audit.member_data_issues "
-        "where rule_code = 'MATCH_KEY_OVERSHARED' group by raw_value"
+    """Every record holding a key value shared by more than max_records_per_match_key records
+    has MATCH_KEY_OVERSHARED on that key's column, and no other record has it."""
+    held = set(
+        warehouse.query(
+            "with placeholders as ("
+            "  select key_type, key_value from intermediate.int_member_match_keys "
+            "  group by key_type, key_value having count(*) > %s"
+            ") select source_table, source_key, key_column_name "
+            "from intermediate.int_member_match_keys join placeholders using (key_type, key_value)",
+            (MAX_RECORDS_PER_MATCH_KEY,),
+        )
     )
-    assert overshared, "the generated package holds a walk-in placeholder mobile"
-    for _value, holders in overshared:
-        assert holders > MAX_RECORDS_PER_MATCH_KEY
+    assert held, "the generated package holds a walk-in placeholder mobile"
+    flagged = set(
+        warehouse.query(
+            "select source_table, source_key, column_name from audit.member_data_issues "
+            "where rule_code = 'MATCH_KEY_OVERSHARED'"
+        )
+    )
+    assert flagged == held
 
 
 def test_quarantine_holds_exactly_the_rejects_the_corruptions_imply(
@@ -554,6 +567,26 @@ def test_issue_values_and_quarantined_rows_are_exactly_as_loaded(built, warehous
                     = (violations._batch_id, violations._record_number)
             where violations.source_table = '{table}'
                 and violations.rule_code not in ({own_value_rules})
+            """
+        )[0]
+        assert differing == 0, table
+        compared += checked
+        # The published issues of member records too, the member-level warnings included.
+        checked, differing = warehouse.query(
+            f"""
+            select
+                count(*),
+                count(*) filter (
+                    where issues.raw_value is distinct from to_jsonb(loaded) ->> issues.column_name
+                )
+            from audit.member_data_issues as issues
+            inner join intermediate.int_member_records as records
+                on (records.source_table, records.source_key)
+                    = (issues.source_table, issues.source_key)
+            inner join raw.{table} as loaded
+                on (loaded._batch_id, loaded._record_number)
+                    = (records._batch_id, records._record_number)
+            where issues.source_table = '{table}' and issues.rule_code <> 'DUPLICATE_SOURCE_ROW'
             """
         )[0]
         assert differing == 0, table
