@@ -894,3 +894,41 @@ def test_every_quarantined_row_lists_its_rejects_and_every_warning_its_values_ra
     assert not differ, (
         f"{len(differ)} rows differ (expected, published): {list(differ.items())[:4]}"
     )
+
+
+def test_every_members_custom_attributes_equal_the_recomputation(
+    members: dict[str, list[Record]], warehouse: Warehouse
+):
+    """Section 6: one row per member, attribute and source from the records' ext_attrs objects,
+    keys renamed by the seed attribute_mapping (an unmapped key keeps its name), the first
+    record in survivorship order giving the value. A value the mart withholds as personal
+    data is compared by its row only."""
+    renamed = {r["legacy_key"]: r["attribute"] for r in _seed("attribute_mapping")}
+    expected = {}
+    for member_id, records in members.items():
+        for r in sorted(records, key=Record.order_key):
+            text = rules.clean_text(r.values.get("ext_attrs"))
+            if text is None or not _is_json_object(text):
+                continue
+            for legacy_key, value in sorted(json.loads(text).items()):
+                row = (member_id, renamed.get(legacy_key, legacy_key), r.system)
+                if value is not None and not isinstance(value, str):
+                    value = json.dumps(value, ensure_ascii=False)
+                expected.setdefault(row, (legacy_key, value))
+    published = {
+        (m, attribute, system): (legacy_key, None if withheld else value)
+        for m, attribute, system, legacy_key, value, withheld in warehouse.query(
+            "select member_id, attribute, source_system, legacy_key, value, is_value_withheld "
+            "from marts.dim_member_attributes"
+        )
+    }
+    withheld = {k for k, (_, v) in published.items() if v is None}
+    expected = {k: (key, None if k in withheld else v) for k, (key, v) in expected.items()}
+    assert len({k[1] for k in expected}) >= 3, "the package should hold mapped and other keys"
+    differ = {
+        k: (expected.get(k), published.get(k))
+        for k in expected.keys() | published.keys()
+        if expected.get(k) != published.get(k)
+    }
+    sample = sorted(differ.items())[:4]
+    assert not differ, f"{len(differ)} of {len(expected)} attribute rows differ: {sample}"
