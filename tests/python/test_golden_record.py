@@ -319,23 +319,33 @@ def legacy_fields(values: dict) -> tuple:
     return tuple(v for n, v in values.items() if not n.startswith("_"))
 
 
+def row_id(table: str, values: dict) -> tuple[str, int, int]:
+    """A loaded row: (file, batch, record number)."""
+    return table, values["_batch_id"], values["_record_number"]
+
+
+def truth_row_ids(built: Built, warehouse: Warehouse, name: str) -> Iterator[tuple]:
+    """Each row of a truth file with the loaded row it names, (file, batch, record number):
+    the truth counts packages 1, 2, ... in load order."""
+    batches = [
+        b for (b,) in warehouse.query("select distinct batch_id from raw.batch_manifest order by 1")
+    ]
+    for r in built.truth_rows(name):
+        yield r, (r["source_table"], batches[int(r["package_seq"]) - 1], int(r["record_number"]))
+
+
 def _winning_rows(
     built: Built, warehouse: Warehouse, seeds: Seeds
 ) -> dict[tuple[str, str], Record]:
     """The migrated member records of the truth, each with its raw row exactly as loaded."""
-    batches = [
-        b for (b,) in warehouse.query("select distinct batch_id from raw.batch_manifest order by 1")
-    ]
     wanted = defaultdict(dict)
-    for r in built.truth_rows("records.csv"):
+    for r, loaded in truth_row_ids(built, warehouse, "records.csv"):
         if r["expect_quarantined"] == "0":
-            wanted[r["source_table"]][
-                (batches[int(r["package_seq"]) - 1], int(r["record_number"]))
-            ] = r["source_key"]
+            wanted[r["source_table"]][loaded] = r["source_key"]
     records = {}
     for table, rows in wanted.items():
         for values in raw_rows(warehouse, table):
-            key = rows.get((values["_batch_id"], values["_record_number"]))
+            key = rows.get(row_id(table, values))
             if key is not None:
                 system = COLUMNS[table]["system"]
                 records[(system, key)] = Record(table, system, key, values, seeds)
@@ -425,31 +435,22 @@ DAY = timedelta(days=1)
 
 
 def _migrated_children(built: Built, warehouse: Warehouse) -> dict[str, list[dict]]:
-    """Per child table, its migrated rows: the winning version of each key (one batch here, so
-    exact duplicates collapse into their first copy, and of different rows with one key the
-    later record wins; section 4) that the truth does not quarantine."""
-    batches = [
-        b for (b,) in warehouse.query("select distinct batch_id from raw.batch_manifest order by 1")
-    ]
-    assert len(batches) == 1, "the oracle resolves versions within a single batch only"
-    rejected = {
-        (r["source_table"], int(r["record_number"]))
-        for r in built.truth_rows("expected_rejects.csv")
-    }
+    """Per child table, its migrated rows: the winning version of each key (section 4: exact
+    duplicates within a batch collapse into their first copy; of different rows with one key
+    the later batch wins, within a batch the later record) that the truth does not quarantine."""
+    rejected = {loaded for _, loaded in truth_row_ids(built, warehouse, "expected_rejects.csv")}
     migrated = {}
     for table, (key_column, _, _) in CHILDREN.items():
         winners: dict[str, dict] = {}
         seen: set[tuple] = set()
         for values in raw_rows(warehouse, table):
-            fields = legacy_fields(values)
+            fields = (values["_batch_id"], legacy_fields(values))
             key = rules.clean_text(values[key_column])
             # an exact duplicate collapses into the first of its copies
             if key is not None and fields not in seen:
                 seen.add(fields)
                 winners[key] = values | {"key": key}
-        migrated[table] = [
-            v for v in winners.values() if (table, v["_record_number"]) not in rejected
-        ]
+        migrated[table] = [v for v in winners.values() if row_id(table, v) not in rejected]
     return migrated
 
 
@@ -674,18 +675,18 @@ VALUE_RULES = {
 }
 
 
-def _collapsed_survivors(warehouse: Warehouse) -> set[tuple[str, int]]:
-    """(table, record number) of every row that exact duplicates collapsed into (its first
-    copy), whatever became of it afterwards."""
+def _collapsed_survivors(warehouse: Warehouse) -> set[tuple[str, int, int]]:
+    """The row (file, batch, record number) that exact duplicates of one batch collapsed into
+    (their first copy), whatever became of it afterwards."""
     survivors = set()
     for table in DATE_COLUMNS:
-        first: dict[tuple, int] = {}
+        first: dict[tuple, tuple] = {}
         copies: dict[tuple, int] = defaultdict(int)
         for values in raw_rows(warehouse, table):
-            fields = legacy_fields(values)
-            first.setdefault(fields, values["_record_number"])
+            fields = (values["_batch_id"], legacy_fields(values))
+            first.setdefault(fields, row_id(table, values))
             copies[fields] += 1
-        survivors |= {(table, first[f]) for f, n in copies.items() if n > 1}
+        survivors |= {first[f] for f, n in copies.items() if n > 1}
     return survivors
 
 
@@ -744,7 +745,7 @@ def _record_warnings(
     text = present("ext_attrs") if r.system == "wechat" else None
     if text is not None and not _is_json_object(text):
         found.append(("EXT_ATTRS_INVALID", "ext_attrs"))
-    if (r.table, r.values["_record_number"]) in survivors:
+    if row_id(r.table, r.values) in survivors:
         found.append(("DUPLICATE_SOURCE_ROW", None))
     return found
 
@@ -757,7 +758,7 @@ def _child_warnings(table: str, values: dict, survivors: set) -> list[tuple[str,
         if rules.clean_text(values[column]) is not None
         and rules.parse_timestamp(values[column]) is None
     ]
-    if (table, values["_record_number"]) in survivors:
+    if row_id(table, values) in survivors:
         found.append(("DUPLICATE_SOURCE_ROW", None))
     return found
 
@@ -829,19 +830,19 @@ def test_every_warning_is_the_one_the_rules_give_and_no_other(
 MEMBER_LEVEL_WARNINGS = {"MATCH_KEY_OVERSHARED", "POINTS_LEDGER_MISMATCH", "IDENTITY_CONFLICT"}
 
 
-def expected_quarantine(built: Built, warehouse: Warehouse) -> dict[tuple[str, int], list[str]]:
-    """(table, record number) of each quarantined row: its truth rejects plus the row-level
+def expected_quarantine(built: Built, warehouse: Warehouse) -> dict[tuple, list[str]]:
+    """Each quarantined row (file, batch, record number): its truth rejects plus the row-level
     warnings its values raise, sorted."""
     seeds = Seeds.read()
     survivors = _collapsed_survivors(warehouse)
     rejects = {
-        (r["source_table"], int(r["record_number"])): set(r["rule_codes"].split("|"))
-        for r in built.truth_rows("expected_rejects.csv")
+        loaded: set(r["rule_codes"].split("|"))
+        for r, loaded in truth_row_ids(built, warehouse, "expected_rejects.csv")
     }
     expected = {}
     for table in DATE_COLUMNS:
         for values in raw_rows(warehouse, table):
-            codes = rejects.get((table, values["_record_number"]))
+            codes = rejects.get(row_id(table, values))
             if codes is None:
                 continue
             if table in COLUMNS:
@@ -851,7 +852,7 @@ def expected_quarantine(built: Built, warehouse: Warehouse) -> dict[tuple[str, i
                 codes |= {code for code, _ in warned} - MEMBER_LEVEL_WARNINGS
             else:
                 codes |= {code for code, _ in _child_warnings(table, values, survivors)}
-            expected[(table, values["_record_number"])] = sorted(codes)
+            expected[row_id(table, values)] = sorted(codes)
     return expected
 
 
@@ -862,9 +863,9 @@ def test_every_quarantined_row_lists_its_rejects_and_every_warning_its_values_ra
     alike. The rejects are the truth's; the warnings are recomputed from the row's values."""
     expected = expected_quarantine(built, warehouse)
     published = {
-        (table, number): codes
-        for table, number, codes in warehouse.query(
-            "select source_table, record_number, rule_codes from audit.quarantined_rows"
+        (table, batch, number): codes
+        for table, batch, number, codes in warehouse.query(
+            "select source_table, batch_id, record_number, rule_codes from audit.quarantined_rows"
         )
     }
     warned = {c for codes in expected.values() for c in codes} - {
