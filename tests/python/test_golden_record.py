@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -905,3 +906,116 @@ def test_every_members_custom_attributes_equal_the_recomputation(
     expected = {k: (key, None if k in withheld else v) for k, (key, v) in expected.items()}
     assert len({k[1] for k in expected}) >= 3, "the package should hold mapped and other keys"
     assert_same(expected, published, "attribute rows (expected, published)")
+
+
+# -- reconciliation (section 10) -------------------------------------------------------------------
+
+#: The points column of each file the points measure covers, and its system's conversion.
+POINTS_COLUMNS = {
+    "pos_member_card": ("points", "pos"),
+    "mall_user": ("integral", "mall"),
+    "wechat_member": ("points_balance", "wechat"),
+    "pos_points_log": ("points_delta", "pos"),
+}
+
+
+def _open_coupon(values: dict) -> bool:
+    expires = rules.parse_timestamp(values["expire_at"])
+    status = rules.clean_code(values["coupon_status"], lower=True)
+    return status == "unused" and expires is not None and expires > AS_OF_INSTANT
+
+
+def expected_reconciliation(
+    built: Built, warehouse: Warehouse, members: dict[str, list[Record]]
+) -> dict[tuple[str, str], tuple]:
+    """(file, measure) -> (legacy, migrated, duplicate, superseded, quarantined, rejected,
+    residual), from the raw rows, the truth's rejects and the migrated rows."""
+    seeds = Seeds.read()
+    quarantined_ids = {
+        loaded for _, loaded in truth_row_ids(built, warehouse, "expected_rejects.csv")
+    }
+    loader_rejects = Counter(
+        r["source_table"] for r in built.truth_rows("expected_loader_rejects.csv")
+    )
+    migrated_rows = {
+        t: [r.values for rs in members.values() for r in rs if r.table == t] for t in COLUMNS
+    }
+    migrated_rows |= _migrated_children(built, warehouse)
+    expected = {}
+    for table in DATE_COLUMNS:
+        key_column = COLUMNS[table]["key"] if table in COLUMNS else CHILDREN[table][0]
+        seen, keys, keyed, keyless, duplicates = set(), set(), 0, 0, 0
+        quarantined = []
+        for values in raw_rows(warehouse, table):
+            fields = (values["_batch_id"], legacy_fields(values))
+            if fields in seen:
+                duplicates += 1
+                continue
+            seen.add(fields)
+            key = rules.clean_text(values[key_column])
+            keyed, keyless = keyed + (key is not None), keyless + (key is None)
+            keys.add(key)
+            if row_id(table, values) in quarantined_ids:
+                quarantined.append(values)
+        loaded = len(seen) + duplicates
+        migrated = migrated_rows[table]
+        assert len(migrated) + len(quarantined) == len(keys - {None}) + keyless, table
+        expected[(table, "records")] = (
+            loaded + loader_rejects[table],
+            len(migrated),
+            duplicates,
+            keyed - len(keys - {None}),
+            len(quarantined),
+            loader_rejects[table],
+            0,
+        )
+        if table in POINTS_COLUMNS:
+            column, system = POINTS_COLUMNS[table]
+            numerator, denominator = seeds.conversion[system]
+
+            def points(rows: list[dict], column: str = column) -> list[int]:
+                return [p for v in rows if (p := rules.parse_integer(v[column])) is not None]
+
+            converted = [
+                Fraction(p * numerator // denominator * denominator, numerator)
+                for p in points(migrated)
+            ]
+            expected[(table, "points")] = (
+                sum(points(migrated)) + sum(points(quarantined)),
+                sum(converted),
+                0,
+                0,
+                sum(points(quarantined)),
+                0,
+                sum(points(migrated)) - sum(converted),
+            )
+        if table == "pos_member_card":
+
+            def cents(rows: list[dict]) -> int:
+                return sum(rules.parse_money_cents(v["stored_value"]) or 0 for v in rows)
+
+            kept, held = cents(migrated), cents(quarantined)
+            yuan = (kept + held, kept, 0, 0, held, 0, 0)
+            expected[(table, "stored_value")] = tuple(Decimal(c) / 100 for c in yuan)
+        if table == "mall_coupon":
+            opened = sum(map(_open_coupon, migrated)), sum(map(_open_coupon, quarantined))
+            expected[(table, "open_coupons")] = (sum(opened), opened[0], 0, 0, opened[1], 0, 0)
+    return expected
+
+
+def test_every_reconciliation_figure_equals_the_recomputation(
+    built: Built, warehouse: Warehouse, members: dict[str, list[Record]]
+):
+    """Section 10, figure by figure: records (loaded plus loader rejects; collapsed copies;
+    rows a later version of their key beat; quarantined; migrated), points in legacy units
+    (converted, residual, quarantined), stored value and open coupons."""
+    expected = expected_reconciliation(built, warehouse, members)
+    published = {
+        (table, measure): tuple(figures)
+        for table, measure, *figures in warehouse.query(
+            "select source_table, measure, legacy_value, migrated_value, duplicate_value, "
+            "superseded_value, quarantined_value, rejected_value, residual_value "
+            "from audit.migration_reconciliation"
+        )
+    }
+    assert_same(expected, published, "reconciliation rows (expected, published)")
