@@ -1,13 +1,15 @@
-"""The golden record (migration-rules.md sections 5-8), recomputed in Python, against the mart.
+"""The mart recomputed in Python, the way a reviewer with their own implementation checks it.
 
-A second, independent implementation of survivorship, the way a reviewer would check the
-migration: it reads the winning legacy rows verbatim from ``raw`` (which rows win and which are
-quarantined comes from the generator's ground truth), parses every value with the generator's
-reference rules (``member_migration.generator.rules``, which follow the spec literally and share
-no code with the dbt macros), reads the mappings from the seed files, and derives each member's
-attributes line by line from section 6. Members are the groups ``dim_member_legacy_accounts``
-publishes; ``test_pipeline`` proves separately that those groups are exactly the ones the keys
-link. Every published attribute of every member must equal the recomputed one.
+A second, independent implementation of migration-rules.md sections 3-10: it reads the legacy
+rows verbatim from ``raw`` (which member rows win and which rows are quarantined for a reject
+comes from the generator's ground truth), parses every value with the generator's reference
+rules (``member_migration.generator.rules``, which follow the spec literally and share no code
+with the dbt macros), reads the mappings from the seed files, and derives line by line: each
+member's golden record (section 6), ledger (7), benefits, transactions and segments (9), custom
+attributes, every warning (3), every quarantined row's rule codes (3) and every reconciliation
+figure (10). Members are the groups ``dim_member_legacy_accounts`` publishes; ``test_pipeline``
+proves separately that those are exactly the groups the keys link. Every published value must
+equal the recomputed one.
 """
 
 from __future__ import annotations
