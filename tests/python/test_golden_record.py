@@ -27,58 +27,51 @@ from fractions import Fraction
 import pytest
 
 from conftest import PROJECT_ROOT, TEST_AS_OF_DATE, Built, Warehouse
-from member_migration.generator import rules
-from test_pipeline import PUBLISHED_COLUMNS
+from member_migration.generator import rules, truth
+from test_pipeline import MAX_RECORDS_PER_MATCH_KEY, PUBLISHED_COLUMNS
 
-MAX_RECORDS_PER_MATCH_KEY = 10
 AS_OF_DATE = date.fromisoformat(TEST_AS_OF_DATE)
 #: The midnight that ends the as-of day, Beijing time (section 2).
 AS_OF_INSTANT = datetime.combine(AS_OF_DATE + timedelta(days=1), time(), rules.BEIJING)
-MUNICIPALITY_PROVINCES = ("北京市", "上海市", "天津市", "重庆市")
 #: Per member table: its system and the legacy column of each attribute (section 6 and the
-#: export contract). A missing entry means the system has no such column.
+#: export contract); system, registration, recency, points, mobile and unionid as the
+#: generator's truth names them. A missing entry means the system has no such column.
 COLUMNS = {
-    "pos_member_card": {
-        "system": "pos",
-        "key": "card_no",
-        "name": "member_name",
-        "mobile": "mobile",
-        "id_card_no": "id_card_no",
-        "gender": "gender",
-        "birthday": "birthday",
-        "registration": "open_date",
-        "recency": ("updated_at",),
-        "tier": "tier_name",
-        "points": "points",
-        "nickname": "nickname",
-    },
-    "mall_user": {
-        "system": "mall",
-        "key": "user_id",
-        "name": "real_name",
-        "mobile": "phone",
-        "email": "email",
-        "unionid": "wx_unionid",
-        "gender": "gender",
-        "birthday": "birth_date",
-        "registration": "reg_time",
-        "recency": ("last_login_at", "reg_time"),
-        "tier": "level",
-        "points": "integral",
-        "nickname": "nick_name",
-    },
-    "wechat_member": {
-        "system": "wechat",
-        "key": "openid",
-        "mobile": "mobile",
-        "unionid": "unionid",
-        "gender": "gender",
-        "registration": "subscribe_time",
-        "recency": ("updated_at",),
-        "tier": "member_level",
-        "points": "points_balance",
-        "nickname": "nickname",
-    },
+    table: {
+        "system": truth.SOURCE_SYSTEM[table],
+        "registration": truth.REGISTRATION[table],
+        "recency": truth.RECENCY[table],
+        "points": truth.POINTS[table],
+        "mobile": truth.MOBILE[table],
+        **({"unionid": truth.UNIONID[table]} if table in truth.UNIONID else {}),
+        **columns,
+    }
+    for table, columns in {
+        "pos_member_card": {
+            "key": "card_no",
+            "name": "member_name",
+            "id_card_no": "id_card_no",
+            "gender": "gender",
+            "birthday": "birthday",
+            "tier": "tier_name",
+            "nickname": "nickname",
+        },
+        "mall_user": {
+            "key": "user_id",
+            "name": "real_name",
+            "email": "email",
+            "gender": "gender",
+            "birthday": "birth_date",
+            "tier": "level",
+            "nickname": "nick_name",
+        },
+        "wechat_member": {
+            "key": "openid",
+            "gender": "gender",
+            "tier": "member_level",
+            "nickname": "nickname",
+        },
+    }.items()
 }
 MATCH_KEYS = ("mobile", "id_card_no", "email", "unionid")
 
@@ -433,7 +426,6 @@ CHILDREN = {
     "mall_order": ("order_id", "mall_user", "user_id"),
     "mall_coupon": ("coupon_id", "mall_user", "user_id"),
 }
-SYSTEM_OF = {"pos_member_card": "pos", "mall_user": "mall", "wechat_member": "wechat"}
 DAY = timedelta(days=1)
 
 
@@ -474,7 +466,7 @@ def expected_activity(
 
     def parent_member(row: dict, table: str) -> str:
         _, parent_table, parent_column = CHILDREN[table]
-        return member_of[(SYSTEM_OF[parent_table], rules.clean_text(row[parent_column]))]
+        return member_of[(truth.SOURCE_SYSTEM[parent_table], rules.clean_text(row[parent_column]))]
 
     ledger: dict[str, list[tuple]] = defaultdict(list)
     logged: dict[str, int] = defaultdict(int)
@@ -791,7 +783,9 @@ def expected_issues(
     for table, rows in children.items():
         _, parent_table, parent_column = CHILDREN[table]
         for row in rows:
-            member_id = member_of[(SYSTEM_OF[parent_table], rules.clean_text(row[parent_column]))]
+            member_id = member_of[
+                (truth.SOURCE_SYSTEM[parent_table], rules.clean_text(row[parent_column]))
+            ]
             for code, column in _child_warnings(table, row, survivors):
                 value = row.get(column) if code in VALUE_RULES else None
                 issues.append((member_id, table, row["key"], code, column, value))
@@ -914,10 +908,7 @@ def test_every_members_custom_attributes_equal_the_recomputation(
 
 #: The points column of each file the points measure covers, and its system's conversion.
 POINTS_COLUMNS = {
-    "pos_member_card": ("points", "pos"),
-    "mall_user": ("integral", "mall"),
-    "wechat_member": ("points_balance", "wechat"),
-    "pos_points_log": ("points_delta", "pos"),
+    table: (column, truth.SOURCE_SYSTEM.get(table, "pos")) for table, column in truth.POINTS.items()
 }
 
 
