@@ -778,7 +778,8 @@ def expected_issues(
                 value = r.values.get(column) if code in VALUE_RULES else None
                 issues.append((member_id, r.table, r.key, code, column, value))
             if len(valid_ids) > 1 and r.match_key("id_card_no") in valid_ids:
-                issues.append((member_id, r.table, r.key, "IDENTITY_CONFLICT", "id_card_no", None))
+                conflict = ("IDENTITY_CONFLICT", "id_card_no")
+                issues.append((member_id, r.table, r.key, *conflict, r.values.get("id_card_no")))
 
     for table, rows in children.items():
         _, parent_table, parent_column = CHILDREN[table]
