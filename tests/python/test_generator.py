@@ -23,6 +23,7 @@ from member_migration.generator import (
     RATES,
     GenerationError,
     generate_package,
+    pools,
     rates_markdown,
     rules,
     truth_dir_for,
@@ -739,7 +740,7 @@ def test_every_expected_reject_is_explained_by_a_deliberate_corruption(package: 
     assert len(explained) == 6
 
 
-def test_records_hold_cleaned_match_keys_and_an_overshared_placeholder(package: Path):
+def test_records_hold_cleaned_match_keys_and_overshared_placeholders(package: Path):
     records = csv_rows(truth_dir_for(package) / "records.csv")
     for r in records:
         assert r["mobile"] == "" or re.fullmatch(r"1[3-9]\d{9}", r["mobile"])
@@ -749,10 +750,11 @@ def test_records_hold_cleaned_match_keys_and_an_overshared_placeholder(package: 
         )
         assert r["email"] == "" or (r["email"] == r["email"].lower() and "@" in r["email"])
         assert r["unionid"] == r["unionid"].strip()
-    placeholder = sum(
-        1 for r in records if r["mobile"] == "13800000000" and r["expect_quarantined"] == "0"
-    )
-    assert placeholder > 10
+    migrated = [r for r in records if r["expect_quarantined"] == "0"]
+    # the walk-in placeholders: a mobile, an email and a unionid, each held by more than 10
+    assert sum(r["mobile"] == pools.PLACEHOLDER_MOBILE for r in migrated) > 10
+    assert sum(r["email"] == pools.PLACEHOLDER_EMAIL for r in migrated) > 10
+    assert sum(r["unionid"] == pools.PLACEHOLDER_UNIONID for r in migrated) > 10
 
 
 def test_persons_overlap_across_systems_and_register_twice(package: Path):

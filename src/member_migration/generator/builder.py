@@ -342,6 +342,12 @@ class ChunkBuilder:
             updated=opened,
             reg_kind=reg_kind,
         )
+        if second and r.draw("pos.second_card_id"):
+            # another valid ID: the person's birth, sequence and sex under another region code,
+            # so no other person holds it and it agrees with the card's gender and birthday
+            born, pair = self.ids.birth_and_sequence(p.idx)
+            region = "110101" if p.id18[:6] != "110101" else "310101"
+            card.other_id18 = self.ids.national_id(region, born, pair, p.male)
         p.cards.append(card)
         n_txn = _TXNS_PER_CARD.pick(rng)
         if second:
@@ -435,14 +441,24 @@ class ChunkBuilder:
         registered = self.between(start, end)
         reg_kind, reg_value = self.registration("mall", registered)
         bound = has_wechat and not second and not r.draw("mall.unionid")
+        # the store's address or clerk's WeChat typed for a walk-in customer: shared by many
+        email_placeholder = r.draw("mall.email")
+        unionid_placeholder = r.draw("mall.shared_unionid")
+        email_absent = r.draw("absent.mall_email")
         user = User(
             key=key or self.user_id(),
             person=p,
             phone=None if r.draw("absent.mall_phone") else p.mobile,
-            email=None
-            if r.draw("absent.mall_email")
+            email=pools.PLACEHOLDER_EMAIL
+            if email_placeholder
+            else None
+            if email_absent
             else f"{p.email_local}{'.2' if second else ''}@{p.email_domain}",
-            unionid=p.unionid if bound else None,
+            unionid=pools.PLACEHOLDER_UNIONID
+            if unionid_placeholder
+            else p.unionid
+            if bound
+            else None,
             has_real_name=not r.draw("absent.mall_real_name"),
             nick=None if r.draw("absent.mall_nick_name") else choice(rng, pools.NICKNAMES),
             gender_word="unknown" if rng.random() < 0.08 else ("male" if p.male else "female"),
@@ -523,7 +539,7 @@ class ChunkBuilder:
         unionid = None if r.draw("absent.wechat_unionid") else p.unionid
         # The mobile is often left empty when the unionid links the member to a mall account;
         # a member without that link almost always bound a mobile.
-        linked = linked and unionid is not None and any(u.unionid for u in p.users)
+        linked = linked and unionid is not None and any(u.unionid == unionid for u in p.users)
         absent_mobile = "absent.wechat_mobile_linked" if linked else "absent.wechat_mobile_alone"
         member = WeChat(
             key=self.ids.openid(self.key_number("wechat")),
@@ -623,8 +639,10 @@ class ChunkBuilder:
             if c.mobile == pools.PLACEHOLDER_MOBILE:
                 notes.append(("mobile", "mobile_placeholder"))
             v["mobile"] = r.mobile(c.mobile, notes, "mobile")
+        if c.has_id and c.other_id18:
+            notes.append(("id_card_no", "id_other_person"))
         v["id_card_no"] = (
-            r.national_id(p.id18, notes, "id_card_no")
+            r.national_id(c.other_id18 or p.id18, notes, "id_card_no")
             if c.has_id
             else r.missing(notes, "id_card_no")
         )
@@ -679,7 +697,11 @@ class ChunkBuilder:
         r, p = self.r, u.person
         v: dict[str, str] = {"user_id": u.key}
         v["phone"] = r.mobile(u.phone, notes, "phone") if u.phone else r.missing(notes, "phone")
+        if u.email == pools.PLACEHOLDER_EMAIL:
+            notes.append(("email", "email_placeholder"))
         v["email"] = r.email(u.email, notes, "email") if u.email else r.missing(notes, "email")
+        if u.unionid == pools.PLACEHOLDER_UNIONID:
+            notes.append(("wx_unionid", "unionid_placeholder"))
         v["wx_unionid"] = self.text(u.unionid, notes, "wx_unionid")
         v["real_name"] = (
             r.real_name(p.surname, p.given, notes, "real_name")
@@ -1134,7 +1156,7 @@ class ChunkBuilder:
             and not p.frozen
             and all(c.mobile != pools.PLACEHOLDER_MOBILE for c in p.cards)
             and any(
-                u.unionid
+                u.unionid == p.unionid
                 and ("mall_user", u.key) in usable
                 and usable[("mall_user", u.key)].get("unionid") == u.unionid
                 for u in p.users

@@ -141,6 +141,8 @@ class Card:
     logs: list[Log] = field(default_factory=list)
     reg_kind: str | None = None
     ledger_kind: str | None = None
+    #: a valid national ID other than the person's own (IDENTITY_CONFLICT when both meet)
+    other_id18: str | None = None
 
 
 @dataclass(eq=False)

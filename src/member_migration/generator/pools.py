@@ -277,6 +277,10 @@ MOBILE_PREFIXES: tuple[str, ...] = (
 
 #: The store's own number typed for walk-in customers (one value on many POS cards).
 PLACEHOLDER_MOBILE = "13800000000"
+#: The store's own address typed for walk-in mall accounts (one value on many accounts).
+PLACEHOLDER_EMAIL = "vip@store.example.com"
+#: The unionid of the store clerk's WeChat, bound to walk-in mall accounts (one value on many).
+PLACEHOLDER_UNIONID = "o6_StoreClerkWeChat0000000000"
 
 EMAIL_DOMAINS: tuple[str, ...] = (
     "qq.com",
