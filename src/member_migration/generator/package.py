@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 #: Bumped whenever the same seed would give different bytes; a delta refuses a base written
 #: by another version, because it replays the base to know its state.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 
 RECORDS_HEADER = (
     "source_table",
