@@ -233,7 +233,9 @@ class Person:
     id_card_no: str
     email: str | None
     keys: list[tuple[str, str]]
+    #: rows of the child files naming one of its keys as parent, and their distinct keys
     child_rows: int
+    child_keys: int
 
     @property
     def digits(self) -> list[str]:
@@ -281,13 +283,22 @@ def _pick_person(conn: psycopg.Connection) -> Person:
             where m.member_id in (select member_id from unique_names)
         ),
         children as (
-            select k.member_id, count(*) as child_rows
+            select
+                k.member_id,
+                count(*) as child_rows,
+                -- a key tombstone per child key: exact duplicates and versions share one
+                count(distinct c.child_table || ':' || c.child_key) as child_keys
             from keys k
             join (
-                select 'pos_member_card' as t, card_no as parent from staging.stg_pos__points_log
-                union all select 'pos_member_card', card_no from staging.stg_pos__transactions
-                union all select 'mall_user', user_id from staging.stg_mall__orders
-                union all select 'mall_user', user_id from staging.stg_mall__coupons
+                select 'pos_member_card' as t, card_no as parent,
+                    'pos_points_log' as child_table, source_key as child_key
+                from staging.stg_pos__points_log
+                union all select 'pos_member_card', card_no, 'pos_transaction', source_key
+                from staging.stg_pos__transactions
+                union all select 'mall_user', user_id, 'mall_order', source_key
+                from staging.stg_mall__orders
+                union all select 'mall_user', user_id, 'mall_coupon', source_key
+                from staging.stg_mall__coupons
             ) c on c.t = k.source_table and c.parent = k.source_key
             group by 1
         ),
@@ -306,7 +317,7 @@ def _pick_person(conn: psycopg.Connection) -> Person:
             group by 1
         )
         select u.member_id, u.member_name, u.mobile, u.id_card_no, u.email,
-            coalesce(c.child_rows, 0)
+            coalesce(c.child_rows, 0), coalesce(c.child_keys, 0)
         from unique_names u
         left join children c using (member_id)
         where not exists (select 1 from foreign_text f where f.member_id = u.member_id)
@@ -316,13 +327,13 @@ def _pick_person(conn: psycopg.Connection) -> Person:
         """
     ).fetchall()
     assert rows, "no suitable person in the package"
-    member_id, name, mobile, id_card_no, email, child_rows = rows[0]
+    member_id, name, mobile, id_card_no, email, child_rows, child_keys = rows[0]
     keys = conn.execute(
         "select source_table, source_key from intermediate.int_member_records_matched "
         "where member_id = %s order by 1, 2",
         (member_id,),
     ).fetchall()
-    return Person(member_id, name, mobile, id_card_no, email, keys, child_rows)
+    return Person(member_id, name, mobile, id_card_no, email, keys, child_rows, child_keys)
 
 
 def _file_encoding(package: Path, file_name: str) -> str:
@@ -492,7 +503,7 @@ def test_erasure_request_is_recorded_without_the_identifier(warehouse: Warehouse
     assert erased.person.mobile not in text
     assert removals["raw.load_rejects"] == 1
     kinds = dict(tombstones)
-    assert kinds["key"] >= len(erased.person.keys) + erased.person.child_rows
+    assert kinds["key"] >= len(erased.person.keys) + erased.person.child_keys
     assert kinds["reject"] == 1
 
 
