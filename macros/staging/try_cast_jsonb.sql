@@ -1,6 +1,12 @@
 {#
-    Validating JSON without failing the query. On PostgreSQL 16 and later the function is a SQL
-    function over pg_input_is_valid (inlined by the planner, no per-row cost beyond parsing).
+    Validating JSON without failing the query. On PostgreSQL 16 and later the function is a small
+    PL/pgSQL function that casts only a value pg_input_is_valid accepted, in a statement of its
+    own. It is not a SQL function `select case when pg_input_is_valid(value, 'jsonb') then
+    value::jsonb end`: that one is not inlined (its body is stable, the function immutable), and
+    PostgreSQL 18 plans a SQL function's body through the plan cache, whose first plans are custom
+    plans with the argument as a constant, and constant folding then casts the THEN branch's
+    constant before the CASE is evaluated: invalid JSON among the first five values of a query
+    raised an error (a wechat_member.csv opening with a broken ext_attrs stopped the build).
     PostgreSQL 15 has no pg_input_is_valid and no IS JSON predicate, so there it is a small
     PL/pgSQL function with an exception handler, parallel restricted (a parallel worker cannot
     open the subtransaction an exception block needs). Either returns the jsonb value, or null
@@ -33,16 +39,22 @@
     do $create_helpers$
     begin
         if current_setting('server_version_num')::integer >= 160000 then
-            -- pg_input_is_valid (PostgreSQL 16+) validates without raising: a plain SQL
-            -- function that the planner inlines, safe in parallel workers
+            -- pg_input_is_valid (PostgreSQL 16+) validates without raising; the cast is a
+            -- statement of its own, planned and run only for a value that passed (no exception
+            -- block, so safe in parallel workers)
             execute $function$
                 create or replace function {{ json_helper_schema() }}.try_cast_jsonb(value text)
                 returns jsonb
-                language sql
+                language plpgsql
                 immutable
                 parallel safe
                 as $body$
-                    select case when pg_input_is_valid(value, 'jsonb') then value::jsonb end
+                begin
+                    if pg_input_is_valid(value, 'jsonb') then
+                        return value::jsonb;
+                    end if;
+                    return null;
+                end;
                 $body$
             $function$;
         else
