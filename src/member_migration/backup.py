@@ -363,4 +363,4 @@ def backup_needed_before_load(conninfo: str, plan: PackagePlan) -> bool | None:
         if loader_db.package_batch(conn, plan.sha256) is not None:
             return False
         keys = [(pf.table, pf.fingerprint.sha256) for pf in plan.files]
-        return len(loader_db.loaded_files(conn, keys)) < len(keys)
+        return len(loader_db.loaded_file_keys(conn, keys)) < len(keys)

@@ -27,7 +27,6 @@ from conftest import Built, DbtRunner, Warehouse, run_cli
 from member_migration import config
 from member_migration.contract import EXPORT_FILES, FILES_BY_TABLE
 from member_migration.generator import generate_package
-from member_migration.loader import load_package
 
 #: Schemas neither contract role may use (pii: bi_reader only).
 CLOSED_SCHEMAS = ("raw", "staging", "intermediate", "audit", "snapshots", "mapping")
@@ -610,8 +609,10 @@ def test_erase_refuses_an_invalid_identifier_and_reports_nothing_found(
 
 
 def test_a_manifest_made_before_erasure_support_gets_records_erased_on_the_next_load(
-    tmp_path: Path, fresh_db: str
+    tmp_path: Path, warehouse: Warehouse, fresh_db: str
 ):
+    """An upgrade: `member-migration load` (backup check included) into a warehouse an older
+    loader made, whose manifest has no records_erased column."""
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute(
             """
@@ -631,7 +632,11 @@ def test_a_manifest_made_before_erasure_support_gets_records_erased_on_the_next_
         )
     package = tmp_path / "package"
     generate_package(package, persons=20, seed=3)
-    load_package(fresh_db, package)
+    dbname = psycopg.conninfo.conninfo_to_dict(fresh_db)["dbname"]
+    cli_env = {**os.environ, **warehouse.env, "PGDATABASE": dbname}
+    loaded = run_cli("load", str(package), env=cli_env, check=False)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    assert "Backup before loading a new package" in loaded.stdout
     with psycopg.connect(fresh_db) as conn:
         rows = conn.execute(
             "select batch_id, records_read, records_loaded, records_rejected, records_erased "

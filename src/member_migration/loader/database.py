@@ -328,6 +328,18 @@ def loaded_files(
     return found
 
 
+def loaded_file_keys(
+    conn: psycopg.Connection, keys: Sequence[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """The ``(source_table, sha256)`` keys among ``keys`` already loaded. Reads only columns
+    every manifest version has, so it works before ``ensure_raw_layer`` upgrades an old one."""
+    rows = conn.execute(
+        "select source_table, sha256 from raw.batch_manifest where sha256 = any(%s)",
+        ([sha for _, sha in keys],),
+    ).fetchall()
+    return set(keys) & {(table, sha) for table, sha in rows}
+
+
 def package_batch(conn: psycopg.Connection, package_sha256: str) -> int | None:
     """The batch an earlier (interrupted) load of the same package wrote into, if any."""
     return conn.execute(
