@@ -1,8 +1,10 @@
 {#
     clean_text(expr): the cleaning every legacy text value gets (migration-rules.md section 2).
 
-    1. Trim at both ends: ASCII space, tab, U+00A0 (no-break space), U+3000 (ideographic space),
-       and also CR and LF (a quoted CSV field can end in a line break; it is never meaningful).
+    1. Trim at both ends exactly the characters the rule lists: ASCII space, tab, U+00A0
+       (no-break space) and U+3000 (ideographic space). A line break is not among them: a
+       quoted field ending in one keeps it (a mobile or date ending in a line break is
+       invalid, a nickname keeps it), as the rule's list says.
     2. Empty, or exactly one of the missing literals NULL, null, \N, N/A, becomes null
        (compared after trimming and before folding, so a full-width ＮＵＬＬ is kept as text).
     3. Fold full-width digits ０-９, full-width Latin letters Ａ-Ｚ ａ-ｚ and ＋ to ASCII.
@@ -48,11 +50,11 @@
 {%- endmacro %}
 
 {#
-    The characters clean_text trims, as a PostgreSQL string literal: space, tab, CR, LF,
-    U+00A0 and U+3000.
+    The characters clean_text trims, as a PostgreSQL string literal: space, tab, U+00A0 and
+    U+3000 (migration-rules.md section 2's list, no more).
 #}
 {% macro parsing_trim_characters() -%}
-    E' \t\r\n\u00a0\u3000'
+    E' \t\u00a0\u3000'
 {%- endmacro %}
 
 {#

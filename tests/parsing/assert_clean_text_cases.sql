@@ -1,7 +1,8 @@
 {#
-    clean_text trims ASCII space, tab, CR/LF, U+00A0 and U+3000 at both ends, turns empty and
-    the missing literals (NULL, null, \N, N/A) into null, folds full-width digits, Latin
-    letters and ＋ to ASCII, and leaves inner text alone. Returns every case where it does not.
+    clean_text trims ASCII space, tab, U+00A0 and U+3000 at both ends (not a line break),
+    turns empty and the missing literals (NULL, null, \N, N/A) into null, folds full-width
+    digits, Latin letters and ＋ to ASCII, and leaves inner text alone. Returns every case
+    where it does not.
 #}
 with
 
@@ -13,7 +14,8 @@ cases as (
         (E'\tabc\t', 'abc'),
         (E'\u3000张伟\u3000', '张伟'),
         (E'\u00a0abc\u00a0', 'abc'),
-        (E'\r\nabc\r\n', 'abc'),
+        (E'\r\nabc\r\n', E'\r\nabc\r\n'),
+        (E' abc\n ', E'abc\n'),
         (E' \u3000\t abc \u00a0', 'abc'),
         ('', null),
         ('   ', null),
