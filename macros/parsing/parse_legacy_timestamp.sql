@@ -4,7 +4,9 @@
     Accepted forms, after clean_text (so full-width digits and padding are fine):
     - a date: YYYY-M-D, YYYY/M/D, YYYYMMDD, YYYY年M月D日, or day-first D/M/YYYY (a four-digit
       last part means day first); month and day have one or two digits (YYYYMMDD: two);
-      the year is 1000-9999;
+      the year has four digits, 0001-9999 (a real date of year 0001 is a date: a birthday
+      that old is BIRTHDAY_OUT_OF_RANGE, a registration REGISTERED_BEFORE_LAUNCH, as for 1899;
+      year 0000 does not exist in the Gregorian calendar, so 0000-01-01 is impossible);
     - each optionally followed by one space or a `T` and a time H:MM or H:MM:SS (hour one or
       two digits 0-23, minutes and seconds two digits 00-59, seconds may carry a fraction of
       any length, rounded to the microsecond);
@@ -49,7 +51,7 @@
     {%- set body -%}
         case
             when substr({v}, 5, 1) = '-'
-                and {v} ~ '^[1-9][0-9]{3}-[0-9]{1,2}-[0-9]{1,2}{{ time_of_day }}$'
+                and {v} ~ '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}{{ time_of_day }}$'
                 then case
                     when {{ legacy_date_is_real(
                         'left({v}, 4)',
@@ -59,7 +61,7 @@
                         then cast({v} || {{ zone_suffix }} as timestamptz)
                 end
             when substr({v}, 5, 1) = '/'
-                and {v} ~ '^[1-9][0-9]{3}/[0-9]{1,2}/[0-9]{1,2}{{ time_of_day }}$'
+                and {v} ~ '^[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}{{ time_of_day }}$'
                 then case
                     when {{ legacy_date_is_real(
                         'left({v}, 4)',
@@ -69,7 +71,7 @@
                         then cast({v} || {{ zone_suffix }} as timestamptz)
                 end
             when substr({v}, 5, 1) = '年'
-                and {v} ~ '^[1-9][0-9]{3}年[0-9]{1,2}月[0-9]{1,2}日{{ time_of_day }}$'
+                and {v} ~ '^[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日{{ time_of_day }}$'
                 then case
                     when {{ legacy_date_is_real(
                         'left({v}, 4)',
@@ -80,7 +82,7 @@
                 end
             when length({v}) = 10 and {v} ~ '^[0-9]+$'
                 then to_timestamp(cast({v} as bigint))
-            when {v} ~ '^[1-9][0-9]{7}{{ time_of_day }}$'
+            when {v} ~ '^[0-9]{8}{{ time_of_day }}$'
                 then case
                     when {{ legacy_date_is_real(
                         'left({v}, 4)', 'substr({v}, 5, 2)', 'substr({v}, 7, 2)'
@@ -88,7 +90,7 @@
                         then cast({v} || {{ zone_suffix }} as timestamptz)
                 end
             when strpos({v}, '/') in (2, 3)
-                and {v} ~ '^[0-9]{1,2}/[0-9]{1,2}/[1-9][0-9]{3}{{ time_of_day }}$'
+                and {v} ~ '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}{{ time_of_day }}$'
                 then case
                     when {{ legacy_date_is_real(
                         "left(split_part({v}, '/', 3), 4)",
@@ -112,10 +114,12 @@
 {#
     legacy_date_is_real(year_text, month_text, day_text): a SQL condition, true when the three
     digit strings (already checked to be digits: one to four of them) name a real Gregorian
-    date. Days up to the 28th need no calendar; later days are checked with days_in_month.
+    date (year 1 or later). Days up to the 28th need no calendar; later days are checked with
+    days_in_month.
 #}
 {% macro legacy_date_is_real(year_text, month_text, day_text) -%}
-    cast({{ month_text }} as integer) between 1 and 12
+    cast({{ year_text }} as integer) >= 1
+    and cast({{ month_text }} as integer) between 1 and 12
     and cast({{ day_text }} as integer) >= 1
     and (
         cast({{ day_text }} as integer) <= 28

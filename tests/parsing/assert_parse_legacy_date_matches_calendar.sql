@@ -5,7 +5,8 @@
       leap), and the first and last day of every month from 1890 to 2110, give that day;
     - days 29, 30 and 31 that a month from 1890 to 2110 does not have, and month 0, month 13
       and day 0, give null;
-    - February 29 of every year 1000-9999 gives a date exactly in PostgreSQL's leap years.
+    - February 29 of every year 0001-9999 (written with four digits) gives a date exactly in
+      PostgreSQL's leap years.
     Returns every spelling where the macro disagrees.
 #}
 with
@@ -73,7 +74,7 @@ february_29s as (
             when extract(day from make_date(year_number, 3, 1) - 1) = 29
                 then make_date(year_number, 2, 29)
         end as expected
-    from generate_series(1000, 9999) as year_number
+    from generate_series(1, 9999) as year_number
 ),
 
 days_to_spell as (
@@ -87,7 +88,7 @@ days_to_spell as (
 day_texts as (
     select
         expected,
-        cast(year_number as text) as year_text,
+        lpad(cast(year_number as text), 4, '0') as year_text,
         cast(month_number as text) as month_text,
         cast(day_number as text) as day_text,
         lpad(cast(month_number as text), 2, '0') as month_padded,

@@ -31,6 +31,12 @@ cases as (
         ('1990-12-31', timestamptz '1990-12-31 00:00:00+08'),
         ('1992-04-30', timestamptz '1992-04-30 00:00:00+08'),
         ('1000-01-01', timestamptz '1000-01-01 00:00:00 {{ var("legacy_timezone") }}'),
+        -- a real date of a year before 1000 is a date (the range rules judge it, not the parser)
+        ('0999-01-01', timestamptz '0999-01-01 00:00:00 {{ var("legacy_timezone") }}'),
+        ('0001-01-01', timestamptz '0001-01-01 00:00:00 {{ var("legacy_timezone") }}'),
+        ('00010101 08:00', timestamptz '0001-01-01 00:00:00+00'),
+        ('1/1/0001', timestamptz '0001-01-01 00:00:00 {{ var("legacy_timezone") }}'),
+        ('0004-02-29', timestamptz '0004-02-29 00:00:00 {{ var("legacy_timezone") }}'),
         -- with a time
         ('2019-03-01 10:00', timestamptz '2019-03-01 10:00:00+08'),
         ('2019-03-01 9:05', timestamptz '2019-03-01 09:05:00+08'),
@@ -79,8 +85,12 @@ cases as (
         ('31/4/2019', null),
         ('1990年2月30日', null),
         ('19901301', null),
-        ('0999-01-01', null),
         ('999-01-01', null),
+        ('0000-01-01', null),
+        ('00000101', null),
+        ('1/1/0000', null),
+        ('0000年1月1日', null),
+        ('0003-02-29', null),
         ('2019-02-29 10:00:00+08:00', null),
         -- impossible times
         ('2019-03-01 24:30', null),
