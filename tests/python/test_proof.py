@@ -309,8 +309,18 @@ def test_members_without_mobiles_fail_the_quality_gate_naming_column_and_rate(
             "select count(*) filter (where mobile_masked is null)::numeric / count(*) "
             "from marts_candidate.dim_members"
         ).fetchone()[0]
+        # The failing build's own rates are in audit.null_rates for reviewers: the failing
+        # field is_passing false, the others true (not skipped, not the previous build's).
+        gated = {
+            field: (null_rate, is_passing)
+            for field, null_rate, is_passing in conn.execute(
+                "select column_name, null_rate, is_passing from audit.null_rates"
+            )
+        }
     assert rate > 0.05
     assert f"null rate {float(rate):.4f} is above its max_null_rate 0.05" in output
+    assert gated.pop("mobile") == (round(rate, 6), False)
+    assert gated and all(is_passing for _, is_passing in gated.values()), gated
 
 
 def test_rows_missing_a_code_no_rule_rejects_are_migrated_and_published(
