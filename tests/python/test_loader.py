@@ -591,7 +591,7 @@ def test_a_second_package_loads_as_a_second_higher_batch(tmp_path, fresh_db):
         tmp_path / "delta2",
         {
             "pos_member_card.csv": csv_text(CARD.columns, [card("3")]),
-            "pos_points_log.csv": header_only,  # same bytes as in delta: skipped
+            "pos_points_log.csv": header_only,  # same bytes as in delta: loaded all the same
         },
     )
 
@@ -609,28 +609,40 @@ def test_a_second_package_loads_as_a_second_higher_batch(tmp_path, fresh_db):
         (2, "pos_member_card"),
         (2, "pos_points_log"),
         (3, "pos_member_card"),
+        (3, "pos_points_log"),
     ]
-    assert results[2].files[1].skipped and results[2].files[1].batch_id == 2
+    assert not results[2].files[1].skipped and results[2].files[1].batch_id == 3
 
 
-def test_a_package_sharing_a_file_with_a_loaded_one_is_a_new_batch_not_a_resumption(
+def test_a_package_sharing_a_file_with_a_loaded_one_is_a_new_batch_with_all_its_files(
     tmp_path, fresh_db
 ):
+    """A full export sent again after a delta (with another file beside it): its rows are the
+    most recently loaded, so they win over the delta's (migration-rules.md section 4); only a
+    package whose files were all loaded before changes nothing."""
     cards = csv_text(CARD.columns, [card("1")])
     first = write_package(tmp_path / "first", {"pos_member_card.csv": cards})
-    second = write_package(
-        tmp_path / "second",
+    delta = write_package(
+        tmp_path / "delta", {"pos_member_card.csv": csv_text(CARD.columns, [card("1", status="C")])}
+    )
+    again = write_package(
+        tmp_path / "again",
         {"pos_member_card.csv": cards, "pos_points_log.csv": csv_text(LOG.columns, [log_row(1)])},
     )
 
     load_package(fresh_db, first)
-    summary = load_package(fresh_db, second)
+    load_package(fresh_db, delta)
+    summary = load_package(fresh_db, again)
 
-    assert (summary.batch_id, summary.resumed) == (2, False)
+    assert (summary.batch_id, summary.resumed) == (3, False)
     assert [(f.table, f.skipped, f.batch_id) for f in summary.files] == [
-        ("pos_member_card", True, 1),
-        ("pos_points_log", False, 2),
+        ("pos_member_card", False, 3),
+        ("pos_points_log", False, 3),
     ]
+    assert query(
+        fresh_db, "select _batch_id, status from raw.pos_member_card order by _batch_id"
+    ) == [(1, "A"), (2, "C"), (3, "A")]
+    assert not load_package(fresh_db, again).changed
 
 
 def test_missing_or_empty_folder_and_a_folder_without_contract_files_are_clear_errors(

@@ -646,7 +646,14 @@ def test_a_manifest_made_before_erasure_support_gets_records_erased_on_the_next_
             "select pg_get_constraintdef(oid) from pg_constraint "
             "where conrelid = 'raw.batch_manifest'::regclass and contype = 'c'"
         ).fetchall()
+        # and the old `unique (source_table, sha256)` is gone: a package holding a file an
+        # earlier package held is a new batch with all its files
+        uniques = conn.execute(
+            "select count(*) from pg_constraint "
+            "where conrelid = 'raw.batch_manifest'::regclass and contype = 'u'"
+        ).fetchone()[0]
         with pytest.raises(errors.CheckViolation):
             conn.execute("update raw.batch_manifest set records_erased = 1 where batch_id = 1")
     assert rows == [(1, 3, 2, 1, 0)]
     assert len(checks) == 1 and "records_erased" in checks[0][0]
+    assert uniques == 0

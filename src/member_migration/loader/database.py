@@ -85,14 +85,14 @@ create table raw.batch_manifest (
     package_sha256 text not null,
     records_erased bigint not null default 0,
     primary key (batch_id, source_table),
-    unique (source_table, sha256),
     constraint batch_manifest_records_add_up
         check (records_read = records_loaded + records_rejected + records_erased)
 );
 comment on table raw.batch_manifest is
     'One row per export file loaded by member-migration load (written in the file''s own '
-    'transaction, so a row exists iff the file is fully loaded). The same content (sha256) is '
-    'never loaded twice.';
+    'transaction, so a row exists iff the file is fully loaded). A package whose files were '
+    'all loaded before is not loaded again; any other package is a new batch with all its '
+    'files, a file some earlier package also held among them (its rows are then the newest).';
 comment on column raw.batch_manifest.batch_id is
     'Load batch: one per export package, increasing with load order.';
 comment on column raw.batch_manifest.package_path is 'Folder the package was loaded from.';
@@ -252,6 +252,8 @@ def ensure_raw_layer(conn: psycopg.Connection) -> None:
         if tuple(existing.get(MANIFEST_TABLE, ())) == _MANIFEST_COLUMNS_BEFORE_ERASURE:
             _upgrade_manifest(conn)
             existing[MANIFEST_TABLE] = list(_MANIFEST_COLUMNS)
+        if MANIFEST_TABLE in existing:
+            _drop_unique_file_content(conn)
         for table, columns in wanted.items():
             if table in existing:
                 if tuple(existing[table]) != columns:
@@ -269,6 +271,31 @@ def ensure_raw_layer(conn: psycopg.Connection) -> None:
                 conn.execute(_REJECTS_DDL)
             else:
                 conn.execute(_raw_table_ddl(next(f for f in EXPORT_FILES if f.table == table)))
+
+
+def _drop_unique_file_content(conn: psycopg.Connection) -> None:
+    """Drop the ``unique (source_table, sha256)`` of manifests made by loaders that skipped a
+    file whose content an earlier package had loaded: a new package is now a new batch with
+    all its files (migration-rules.md section 4: the most recently loaded batch wins)."""
+    names = conn.execute(
+        """
+        select con.conname::text
+        from pg_constraint as con
+        where con.conrelid = 'raw.batch_manifest'::regclass and con.contype = 'u'
+            and (
+                select array_agg(att.attname::text order by att.attname)
+                from pg_attribute as att
+                where att.attrelid = con.conrelid and att.attnum = any(con.conkey)
+            ) = array['sha256', 'source_table']
+        """
+    ).fetchall()
+    for (name,) in names:
+        _logger.info("dropping %s from raw.batch_manifest", name)
+        conn.execute(
+            sql.SQL("alter table raw.batch_manifest drop constraint {}").format(
+                sql.Identifier(name)
+            )
+        )
 
 
 def _upgrade_manifest(conn: psycopg.Connection) -> None:
@@ -308,13 +335,15 @@ def _upgrade_manifest(conn: psycopg.Connection) -> None:
 def loaded_files(
     conn: psycopg.Connection, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], ManifestRow]:
-    """Manifest rows of the files already loaded among ``(source_table, sha256)`` keys."""
+    """Manifest rows of the files already loaded among ``(source_table, sha256)`` keys (the
+    latest batch's row when several packages held the same file)."""
     rows = conn.execute(
         """
         select batch_id, package_path, file_name, source_table, sha256, encoding,
             records_read, records_loaded, records_rejected, records_erased
         from raw.batch_manifest
         where sha256 = any(%s)
+        order by batch_id
         """,
         ([sha for _, sha in keys],),
     ).fetchall()
@@ -338,6 +367,24 @@ def loaded_file_keys(
         ([sha for _, sha in keys],),
     ).fetchall()
     return set(keys) & {(table, sha) for table, sha in rows}
+
+
+def batch_files(conn: psycopg.Connection, batch_id: int) -> dict[tuple[str, str], ManifestRow]:
+    """Manifest rows of the files loaded into ``batch_id``, by ``(source_table, sha256)``."""
+    rows = conn.execute(
+        """
+        select batch_id, package_path, file_name, source_table, sha256, encoding,
+            records_read, records_loaded, records_rejected, records_erased
+        from raw.batch_manifest
+        where batch_id = %s
+        """,
+        (batch_id,),
+    ).fetchall()
+    found = {}
+    for row in rows:
+        manifest = ManifestRow(*row)
+        found[(manifest.source_table, manifest.sha256)] = manifest
+    return found
 
 
 def package_batch(conn: psycopg.Connection, package_sha256: str) -> int | None:

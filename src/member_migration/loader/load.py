@@ -7,10 +7,12 @@ Order of work, and why:
    refuses the package as a whole.
 2. Take the loader's advisory lock, so two loads never interleave, and create the raw layer
    if it is missing.
-3. Skip the files already loaded (same table and sha256, whatever the path). When nothing is
-   left, nothing changes. Otherwise choose the batch: the batch an interrupted load of this
-   same package started (``raw.batch_manifest.package_sha256``), else a new batch, one above
-   the highest so far.
+3. When every file of the package was loaded before (same table and sha256, whatever the
+   path), nothing changes. Otherwise choose the batch: the batch an interrupted load of this
+   same package started (``raw.batch_manifest.package_sha256``), whose files already loaded
+   are skipped, else a new batch, one above the highest so far, with all the package's files,
+   even one whose bytes an earlier package also held (a full export sent again after a delta:
+   its rows are the most recently loaded ones, and win, migration-rules.md section 4).
 4. Load each remaining file in its own transaction: its readable records go to
    ``raw.<table>`` through ``COPY``, its unreadable ones to ``raw.load_rejects``, and its row to
    ``raw.batch_manifest`` in the same transaction. A load killed half way therefore leaves
@@ -103,13 +105,17 @@ def _load_under_lock(
     keys = [(pf.table, pf.fingerprint.sha256) for pf in plan.files]
     before = database.loaded_files(conn, keys)
     tombstones = load_tombstones(conn)
-    todo = [pf for pf in plan.files if (pf.table, pf.fingerprint.sha256) not in before]
-    batch_id, resumed = (None, False) if not todo else _choose_batch(conn, plan)
+    all_loaded = len(before) == len(set(keys))
+    batch_id, resumed = (None, False) if all_loaded else _choose_batch(conn, plan)
+    # Skipped: every file, when all were loaded before; the files the interrupted load of this
+    # package already wrote, when it resumes; none in a new batch.
+    done = before if all_loaded else {}
     if resumed:
         _logger.info("resuming batch %s, started by an interrupted load of this package", batch_id)
+        done = database.batch_files(conn, batch_id)
     summaries = []
     for pf in plan.files:
-        earlier = before.get((pf.table, pf.fingerprint.sha256))
+        earlier = done.get((pf.table, pf.fingerprint.sha256))
         if earlier is not None:
             _logger.info("%s: loaded before in batch %s, skipped", pf.name, earlier.batch_id)
             reporter(LoadProgress("skipped", pf.name, pf.table, bytes_total=pf.fingerprint.size))
