@@ -216,22 +216,43 @@ def test_parser_splits_records_as_rfc_4180_says(data, expected):
     assert parse(data) == expected
 
 
+REREAD = (
+    "; the record is its first line alone, the {} line(s) the open quote took in are read "
+    "again as records"
+)
+
+
 @pytest.mark.parametrize(
-    ("data", "problem"),
+    ("data", "problem", "after"),
     [
-        (b'"ab"c,d\nx,y\n', "bad_quoting: text after the closing quote of field 1"),
-        (
-            b'x,"ab\ncd\n',
-            "bad_quoting: the quoted field 2 is not closed before the end of the file",
+        pytest.param(
+            b'"ab"c,d\nx,y\n',
+            "bad_quoting: text after the closing quote of field 1",
+            [(b"x,y", [b"x", b"y"], None)],
+            id="text-after-closing-quote",
+        ),
+        pytest.param(
+            b'x,"ab\ncd\ne,f\n',
+            "bad_quoting: the quoted field 2 is not closed before the end of the file"
+            + REREAD.format(2),
+            [(b"cd", [b"cd"], None), (b"e,f", [b"e", b"f"], None)],
+            id="stray-quote-open-to-the-end",
+        ),
+        pytest.param(
+            b'x,"ab\ncd\ne,"f\ng",h\n',
+            "bad_quoting: text after the closing quote of field 2" + REREAD.format(2),
+            [(b"cd", [b"cd"], None), (b'e,"f\ng",h', [b"e", b"f\ng", b"h"], None)],
+            id="stray-quote-closed-by-a-later-field",
         ),
     ],
 )
-def test_parser_flags_broken_quoting_and_keeps_the_next_record(data, problem):
-    records = parse(data)
-    assert records[0][2] == problem
-    assert records[0][0] == data.split(b"\nx,y")[0].rstrip(b"\n")
-    if b"x,y" in data:
-        assert records[1] == (b"x,y", [b"x", b"y"], None)
+def test_parser_flags_broken_quoting_and_keeps_the_next_records(data, problem, after):
+    """A broken record never takes the good records after it down with it: when a stray quote
+    pulled in further lines, the record is its first line and those lines are read again."""
+    first, *rest = parse(data)
+    assert first[2] == problem
+    assert first[0] == data.split(b"\n")[0]
+    assert rest == after
 
 
 def test_encoding_is_detected_by_the_majority_of_non_ascii_records(tmp_path):
@@ -422,6 +443,13 @@ BROKEN_RECORDS = {
     "text-after-closing-quote": (
         b'2,"abc"def,' + ",".join(card("2")[2:]).encode(),
         "bad_quoting: text after the closing quote of field 2",
+    ),
+    # a quote that never closes on its line runs on to the next quote of the file (the good
+    # record 4's quoted nickname): only its own line is rejected, records 3 and 4 still load
+    "stray-quote": (
+        b'2,"abc,' + ",".join(card("2")[2:]).encode(),
+        "bad_quoting: text after the closing quote of field 2; the record is its first line "
+        "alone, the 2 line(s) the open quote took in are read again as records",
     ),
 }
 

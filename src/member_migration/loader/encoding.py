@@ -25,6 +25,7 @@ from itertools import chain
 from pathlib import Path
 
 from member_migration.loader.records import (
+    RereadableLines,
     is_single_line_record,
     parse_quoted_record,
     read_lines,
@@ -104,7 +105,7 @@ def _count_utf8_records(path: Path) -> tuple[int, int]:
     non_ascii = 0
     valid = 0
     with path.open("rb") as stream:
-        lines = read_lines(stream)
+        lines = RereadableLines(read_lines(stream))
         for line in lines:
             # A record with a quote may span lines: let the parser collect it.
             content = line

@@ -44,6 +44,7 @@ from member_migration.loader.package import PackageFile, PackagePlan, plan_packa
 from member_migration.loader.progress import LoadProgress, ProgressCallback, make_reporter
 from member_migration.loader.records import (
     Record,
+    RereadableLines,
     is_single_line_record,
     parse_quoted_record,
     read_lines,
@@ -254,6 +255,7 @@ def _stream_rows(
     buffer: list[bytes] = []
     header_seen = False
     records = 0
+    lines = RereadableLines(lines)
     for line in lines:
         record: Record | None = None
         content = line[:-1] if line.endswith(b"\r") else line

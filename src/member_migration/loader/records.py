@@ -15,7 +15,11 @@ The rules, decided where RFC 4180 is silent:
   unquoted field (``张"伟``) is an ordinary character, kept as it is: the value is stored exactly as
   in the file, as most CSV readers (Python's csv module, Excel) do.
 - Text after a closing quote (``"ab"c``) and a quoted field still open at the end of the file
-  make the record unreadable (``bad_quoting``): guessing would change the value.
+  make the record unreadable (``bad_quoting``): guessing would change the value. When such a
+  record had pulled in further lines (a stray quote opens a field that runs on, to the end of
+  the file or to the next quote), only its first line is the rejected record, and the lines
+  after it are read again as records (``RereadableLines``): one broken line must not take the
+  good records after it down with it.
 - An empty line (no byte at all before its line break) is not a record: it holds no value, it is
   counted apart (``blank_lines``) and gets no record number. A line of spaces is a record.
 
@@ -52,6 +56,8 @@ class Record:
     content: bytes
     parsed_fields: list[bytes] | None = None
     problem: str | None = None
+    #: The lines after the first that a quoted field spanning lines took in (careful parser).
+    pulled_lines: list[bytes] | None = None
 
     @property
     def fields(self) -> list[bytes]:
@@ -105,11 +111,40 @@ def read_lines(
     return chain.from_iterable(blocks())
 
 
+class RereadableLines:
+    """The lines of a file, where the parser can put back lines to be read again.
+
+    Iterate over it in the record loop and hand it to ``parse_quoted_record``, which pulls
+    further lines with ``next`` and, when the record turns out to be broken, puts the lines
+    after its first back (``put_back``): they come next, in their order, before the rest of
+    the file. (A plain iterator with a stack in front: about 0.1 µs a line.)
+    """
+
+    __slots__ = ("_back", "_lines")
+
+    def __init__(self, lines: Iterator[bytes]) -> None:
+        self._back: list[bytes] = []
+        self._lines = iter(lines)
+
+    def __iter__(self) -> RereadableLines:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._back:
+            return self._back.pop()
+        return next(self._lines)
+
+    def put_back(self, lines: list[bytes]) -> None:
+        """Read ``lines`` again, first, in their order."""
+        self._back.extend(reversed(lines))
+
+
 def iter_records(lines: Iterator[bytes]) -> Iterator[Record | None]:
     """Records of a file given as an iterator of its lines (from ``read_lines``).
 
     Yields ``None`` for an empty line (not a record). The caller numbers the records.
     """
+    lines = RereadableLines(lines)
     for line in lines:
         if _QUOTE in line:
             yield parse_quoted_record(line, lines)
@@ -119,8 +154,29 @@ def iter_records(lines: Iterator[bytes]) -> Iterator[Record | None]:
 
 
 def parse_quoted_record(first_line: bytes, lines: Iterator[bytes]) -> Record:
-    """Parse a record that holds a quote, pulling further lines while a quoted field is open."""
+    """Parse a record that holds a quote, pulling further lines while a quoted field is open.
+
+    When the quoting is broken and further lines were pulled, and ``lines`` is a
+    ``RereadableLines``, the record is the first line alone and the pulled lines are put back.
+    """
+    record = _parse_quoted_record(first_line, lines)
+    pulled = record.pulled_lines
+    if record.problem is None or not pulled or not isinstance(lines, RereadableLines):
+        return record
+    lines.put_back(pulled)
+    content = first_line[:-1] if first_line.endswith(b"\r") else first_line
+    return Record(
+        content,
+        [content],
+        record.problem
+        + f"; the record is its first line alone, the {len(pulled)} line(s) the open quote"
+        " took in are read again as records",
+    )
+
+
+def _parse_quoted_record(first_line: bytes, lines: Iterator[bytes]) -> Record:
     buf = bytearray(first_line)
+    pulled: list[bytes] = []
     end = len(buf) - 1 if buf.endswith(b"\r") else len(buf)
     fields: list[bytes] = []
     problem: str | None = None
@@ -137,6 +193,7 @@ def parse_quoted_record(first_line: bytes, lines: Iterator[bytes]) -> Record:
                     more = next(lines, None)
                     if more is None:
                         break
+                    pulled.append(more)
                     search_from = len(buf)
                     buf += b"\n"
                     buf += more
@@ -159,10 +216,10 @@ def parse_quoted_record(first_line: bytes, lines: Iterator[bytes]) -> Record:
                     f"bad_quoting: the quoted field {len(fields)} is not closed before the end "
                     "of the file"
                 )
-                return Record(bytes(buf[:end]), fields, problem)
+                return Record(bytes(buf[:end]), fields, problem, pulled)
             if pos >= end:
                 fields.append(b"".join(parts))
-                return Record(bytes(buf[:end]), fields, problem)
+                return Record(bytes(buf[:end]), fields, problem, pulled)
             if buf[pos] == _COMMA:
                 fields.append(b"".join(parts))
                 pos += 1
@@ -176,12 +233,12 @@ def parse_quoted_record(first_line: bytes, lines: Iterator[bytes]) -> Record:
             parts.append(bytes(buf[pos:stop]))
             fields.append(b"".join(parts))
             if comma < 0:
-                return Record(bytes(buf[:end]), fields, problem)
+                return Record(bytes(buf[:end]), fields, problem, pulled)
             pos = comma + 1
         else:
             comma = buf.find(b",", pos, end)
             if comma < 0:
                 fields.append(bytes(buf[pos:end]))
-                return Record(bytes(buf[:end]), fields, problem)
+                return Record(bytes(buf[:end]), fields, problem, pulled)
             fields.append(bytes(buf[pos:comma]))
             pos = comma + 1
