@@ -578,6 +578,31 @@ def test_a_wrong_header_refuses_the_package_and_loads_nothing(tmp_path, fresh_db
     assert not raw_exists(fresh_db)
 
 
+def test_a_file_with_cr_line_breaks_or_a_long_bad_header_gets_a_short_clear_refusal(
+    tmp_path, fresh_db
+):
+    """A CR-only file reads as one long header line; the refusal says what is wrong in a few
+    lines instead of listing every value of the file as an unknown column."""
+    rows = [",".join(USER.columns)] + [",".join([str(n)] * len(USER.columns)) for n in range(500)]
+    cr_only = write_package(tmp_path / "cr", {"mall_user.csv": "\r".join(rows) + "\r"})
+    extra = [*USER.columns, *(f"extra_{n}" for n in range(15))]
+    wide = write_package(
+        tmp_path / "wide", {"mall_user.csv": ",".join(extra) + "\n" + ",".join(extra) + "\n"}
+    )
+
+    with pytest.raises(LoadError) as cr_refused:
+        load_package(fresh_db, cr_only)
+    with pytest.raises(LoadError) as wide_refused:
+        load_package(fresh_db, wide)
+
+    cr_message, wide_message = str(cr_refused.value), str(wide_refused.value)
+    assert "mall_user.csv" in cr_message and "CR alone as its line break" in cr_message
+    assert "Convert its line breaks to LF or CRLF" in cr_message
+    assert len(cr_message) < 1000, cr_message[:300]
+    assert "'extra_9' and 5 more" in wide_message and "extra_10" not in wide_message
+    assert not raw_exists(fresh_db)
+
+
 def test_loading_the_same_package_twice_changes_nothing_whatever_the_path(tmp_path, fresh_db):
     files = {
         "pos_member_card.csv": csv_text(CARD.columns, DIRTY_CARDS),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -160,6 +160,13 @@ def _unknown_column(name: str, columns: tuple[str, ...]) -> str:
     return repr(name)
 
 
+def _at_most(names: Iterable[str], shown: int = 10) -> str:
+    """Names joined by commas, the first ``shown`` of them and how many more there are."""
+    names = list(names)
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def _read_header(path: Path, spec: ExportFile) -> tuple[tuple[str, ...], str | None]:
     """The header's column names, or the reason the header is not acceptable.
 
@@ -174,6 +181,12 @@ def _read_header(path: Path, spec: ExportFile) -> tuple[tuple[str, ...], str | N
         record = next((r for r in records if r is not None), None)
     if record is None:
         return (), f"the file has no header line (it is empty); expected the columns {expected}"
+    if b"\r" in record.content:
+        return (), (
+            "the header line holds a CR that is not followed by LF: the file seems to use CR "
+            "alone as its line break (old Mac style), and the contract allows LF or CRLF only. "
+            f"Convert its line breaks to LF or CRLF and load again; expected the columns {expected}"
+        )
     if record.problem:
         return (), f"the header line cannot be read ({record.problem})"
     header = tuple(f.decode("utf-8", errors="backslashreplace") for f in record.fields)
@@ -185,10 +198,10 @@ def _read_header(path: Path, spec: ExportFile) -> tuple[tuple[str, ...], str | N
         parts.append("missing columns " + ", ".join(missing))
     if unknown:
         parts.append(
-            "unknown columns " + ", ".join(_unknown_column(c, spec.columns) for c in unknown)
+            "unknown columns " + _at_most(_unknown_column(c, spec.columns) for c in unknown)
         )
     if duplicated:
-        parts.append("duplicated columns " + ", ".join(duplicated))
+        parts.append("duplicated columns " + _at_most(duplicated))
     if parts:
         return header, "header has " + "; ".join(parts) + f" (expected: {expected})"
     return header, None
