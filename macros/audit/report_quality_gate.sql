@@ -15,13 +15,22 @@
                 and node.compiled_code -%}
                 {%- set rows = run_query(node.compiled_code) -%}
                 {%- for row in rows -%}
-                    {{ log(
-                        'Quality gate failed: ' ~ row['field_name']
-                        ~ ' (' ~ node.attached_node ~ ') null rate '
-                        ~ '%.4f' | format(row['null_rate'] | float)
-                        ~ ' is above its max_null_rate ' ~ row['max_null_rate']
-                        ~ ' (seed field_dictionary)', info=true
-                    ) }}
+                    {%- if row['measured_column'] != node.column_name -%}
+                        {{ log(
+                            'Quality gate failed: ' ~ row['field_name'] ~ ' is measured on '
+                            ~ row['measured_column'] ~ ' (seed field_dictionary), but the gate '
+                            ~ 'test is attached to ' ~ node.column_name ~ ' ('
+                            ~ node.attached_node ~ '): make them the same column', info=true
+                        ) }}
+                    {%- else -%}
+                        {{ log(
+                            'Quality gate failed: ' ~ row['field_name']
+                            ~ ' (' ~ node.attached_node ~ ') null rate '
+                            ~ '%.4f' | format(row['null_rate'] | float)
+                            ~ ' is above its max_null_rate ' ~ row['max_null_rate']
+                            ~ ' (seed field_dictionary)', info=true
+                        ) }}
+                    {%- endif -%}
                 {%- endfor -%}
             {%- endif -%}
         {%- endfor -%}

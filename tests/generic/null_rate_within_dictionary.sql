@@ -8,7 +8,10 @@
     `field_name`): one measurement, which the gate judges and reviewers read. Reading it, rather
     than measuring again, also orders the build so that null_rates is written before the gate
     runs: a failing gate skips what is downstream of the tested model, and null_rates must not
-    be among them, or the failing build would leave the previous build's rates behind.
+    be among them, or the failing build would leave the previous build's rates behind. The
+    dictionary must measure the field on the column the test is attached to: a row whose
+    measured_column is another column fails too (the gate would otherwise judge a column
+    nobody attached it to).
 #}
 {% test null_rate_within_dictionary(model, column_name, field_name) %}
 
@@ -35,6 +38,8 @@ final as (
 )
 
 select * from final
-where null_rate > max_null_rate
+where
+    null_rate > max_null_rate
+    or measured_column is distinct from '{{ column_name }}'
 
 {% endtest %}
