@@ -1,23 +1,24 @@
 {#
-    Connected components of a bipartite graph (node_id -- group_id edges) by iterative
-    min-label propagation with pointer jumping, in set-based SQL.
+    Connected components of a bipartite graph (node_id -- group_id edges), by union-find over
+    PL/pgSQL arrays.
 
     Matching (migration-rules.md section 5) links member records (nodes) through the match
-    key values they hold (groups). Every node starts labelled with its own id (a label is
-    always a node of the same component). Each round gives every group the smallest label of
-    its nodes; every node then proposes the smallest label of its groups to itself and to
-    the node its label names (hooking, as in Shiloach-Vishkin: a tree's root learns what
-    its members saw), and takes the smallest proposal when it is smaller
-    (`update ... where new_label < label`); pointer jumping (a node adopts the label of the
-    node its label names, repeated until nothing changes) then spreads it through the tree.
-    Rounds repeat until no label changes, so a component ends labelled with its smallest
-    node id, in a number of rounds that grows with the logarithm of the component's size,
-    not with its diameter. No per-row loops and no
-    recursive path enumeration: each round is a few hash joins over temporary tables, which
-    are never WAL-logged, so it stays fast at tens of millions of edges. The temporary tables
-    carry no indexes: every step reads most of a table, so hash joins beat index lookups, and
-    the updates of a round need not maintain any index (at a million persons, indexes made
-    the solver twice as slow).
+    key values they hold (groups). The solver numbers the distinct nodes densely in id order
+    (1..n), reads the edges once, sorted by group, into two arrays, and unites each node with
+    the node before it in the same group. Union by smallest root (the root of a set is always
+    its smallest node) and path halving keep every find short; both keep the invariant that a
+    node's parent is never after it, so one ascending pass at the end points every node at
+    its root. A component therefore ends labelled with its smallest node id, whatever the
+    order of the edges and whatever the graph's shape (a long chain costs what a star does).
+
+    Why arrays and not set-based rounds: every step is O(1) on PL/pgSQL's expanded arrays, so
+    the loop costs about 0.3 µs an edge, and the two sorts that fill the arrays are the rest.
+    At a million persons (1.06 million edges, 0.88 million nodes) this takes 1.6 s where the
+    earlier iterative min-label propagation with pointer jumping (a few hash joins over
+    temporary tables a round, to convergence) took 9.6 s, with the same labels. Limits: a
+    PostgreSQL array holds at most 1 GB, so one solve takes at most about 130 million edges
+    (the bigint group array is the first to fill), about a hundred times the edges of a
+    million persons.
 
     - create_matching_functions(): the DDL, run by the project's on-run-start hook
       (`{{ create_matching_functions() }}`); creates the schema it lives in when needed.
@@ -57,161 +58,80 @@ language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
 set work_mem = '{{ var("large_model_work_mem", "256MB") }}'
--- plan each statement for this round's numbers: a cached generic plan would guess the size
--- of the frontier (changed_round = rounds) and scan everything
-set plan_cache_mode = force_custom_plan
 as $function$
 declare
-    changed_rows bigint;
-    jumped_rows bigint;
-    rounds integer := 0;
+    -- node_ids[i]: the node numbered i (numbers follow node id order)
+    node_ids bigint[];
+    -- the edges sorted by group: edge_nodes[j] (a node number) holds edge_groups[j]
+    edge_nodes integer[];
+    edge_groups bigint[];
+    -- parent[i]: a node of i's set numbered no higher than i; i itself for a root
+    parent integer[];
+    node_count integer;
+    edge_count integer;
+    edge_index integer;
+    node_index integer;
+    root_a integer;
+    root_b integer;
+    previous_node integer;
+    previous_group bigint;
 begin
-    analyze pg_temp.cc_edges;
+    select coalesce(array_agg(distinct edges.node_id order by edges.node_id), '{}')
+    into node_ids
+    from pg_temp.cc_edges as edges;
 
-    -- label: a node of the same component, to begin with the smallest node of any of the
-    -- node's groups (one set-based pass instead of a first round of updates);
-    -- changed_round: the last round that lowered it (0 for the start: round 1 sees all)
-    drop table if exists pg_temp.cc_labels;
-    create temporary table cc_labels as
-    with group_minimums as (
-        select
-            edges.group_id,
-            min(edges.node_id) as label
-        from pg_temp.cc_edges as edges
-        group by edges.group_id
-    )
     select
-        edges.node_id,
-        min(group_minimums.label) as label,
-        0 as changed_round
-    from pg_temp.cc_edges as edges
-    inner join group_minimums
-        on edges.group_id = group_minimums.group_id
-    group by edges.node_id;
-    analyze pg_temp.cc_labels;
-
-    loop
-        rounds := rounds + 1;
-
-        -- every group with a node whose label changed last round takes the smallest label
-        -- of its nodes (a group without one holds nothing new: all its nodes already share
-        -- its smallest label)
-        drop table if exists pg_temp.cc_group_labels;
-        create temporary table cc_group_labels as
+        coalesce(array_agg(numbered.node_number order by numbered.group_id, numbered.node_number), '{}'),
+        coalesce(array_agg(numbered.group_id order by numbered.group_id, numbered.node_number), '{}')
+    into edge_nodes, edge_groups
+    from (
         select
             edges.group_id,
-            min(labels.label) as label
+            (dense_rank() over (order by edges.node_id))::integer as node_number
         from pg_temp.cc_edges as edges
-        inner join pg_temp.cc_labels as labels
-            on edges.node_id = labels.node_id
-        where edges.group_id in (
-            select active_edges.group_id
-            from pg_temp.cc_labels as changed_labels
-            inner join pg_temp.cc_edges as active_edges
-                on changed_labels.node_id = active_edges.node_id
-            where changed_labels.changed_round = rounds - 1
-        )
-        group by edges.group_id;
-        analyze pg_temp.cc_group_labels;
+    ) as numbered;
 
-        drop table if exists pg_temp.cc_candidates;
-        create temporary table cc_candidates as
-        select
-            edges.node_id,
-            min(group_labels.label) as label
-        from pg_temp.cc_group_labels as group_labels
-        inner join pg_temp.cc_edges as edges
-            on group_labels.group_id = edges.group_id
-        group by edges.node_id;
-        analyze pg_temp.cc_candidates;
+    node_count := coalesce(array_length(node_ids, 1), 0);
+    edge_count := coalesce(array_length(edge_nodes, 1), 0);
 
-        -- every node proposes the smallest label of its groups to itself and to the node
-        -- its label names (hooking: a tree's root learns what its members saw, so the new
-        -- label reaches the whole tree by pointer jumping, not one hop per round)
-        update pg_temp.cc_labels as labels
-        set
-            label = proposals.label,
-            changed_round = rounds
-        from (
-            select
-                proposed.target_id,
-                min(proposed.label) as label
-            from (
-                select
-                    candidates.node_id as target_id,
-                    candidates.label
-                from pg_temp.cc_candidates as candidates
-                union all
-                select
-                    current_labels.label as target_id,
-                    candidates.label
-                from pg_temp.cc_candidates as candidates
-                inner join pg_temp.cc_labels as current_labels
-                    on candidates.node_id = current_labels.node_id
-                where candidates.label < current_labels.label
-            ) as proposed
-            group by proposed.target_id
-        ) as proposals
-        where
-            proposals.target_id = labels.node_id
-            and proposals.label < labels.label;
-        get diagnostics changed_rows = row_count;
-        exit when changed_rows = 0;
-        analyze pg_temp.cc_labels;
+    parent := array(select generate_series(1, node_count));
 
-        -- pointer jumping: a node takes the label of the node its label names, until no
-        -- label changes; only a node that changed since the previous round's jumping, or one
-        -- pointing at such a node, can move (round 1 settles the starting labels)
-        loop
-            update pg_temp.cc_labels as labels
-            set
-                label = jumps.label,
-                changed_round = rounds
-            from (
-                select
-                    movable.node_id,
-                    min(movable.label) as label
-                from (
-                    select
-                        followers.node_id,
-                        targets.label
-                    from pg_temp.cc_labels as targets
-                    inner join pg_temp.cc_labels as followers
-                        on targets.node_id = followers.label
-                    where
-                        targets.changed_round >= rounds - 1
-                        and targets.label < followers.label
-                    union all
-                    select
-                        movers.node_id,
-                        targets.label
-                    from pg_temp.cc_labels as movers
-                    inner join pg_temp.cc_labels as targets
-                        on movers.label = targets.node_id
-                    where
-                        movers.changed_round >= rounds - 1
-                        and targets.label < movers.label
-                ) as movable
-                group by movable.node_id
-            ) as jumps
-            where
-                jumps.node_id = labels.node_id
-                and jumps.label < labels.label;
-            get diagnostics jumped_rows = row_count;
-            exit when jumped_rows = 0;
-        end loop;
+    -- unite every node with the node before it in the same group (consecutive after the
+    -- sort): the group's nodes end in one set
+    for edge_index in 1..edge_count loop
+        if edge_groups[edge_index] = previous_group then
+            root_a := edge_nodes[edge_index];
+            root_b := previous_node;
+            while parent[root_a] <> root_a loop
+                parent[root_a] := parent[parent[root_a]];
+                root_a := parent[root_a];
+            end loop;
+            while parent[root_b] <> root_b loop
+                parent[root_b] := parent[parent[root_b]];
+                root_b := parent[root_b];
+            end loop;
+            if root_a < root_b then
+                parent[root_b] := root_a;
+            elsif root_b < root_a then
+                parent[root_a] := root_b;
+            end if;
+        else
+            previous_group := edge_groups[edge_index];
+        end if;
+        previous_node := edge_nodes[edge_index];
     end loop;
 
-    raise log 'connected_components: converged after % rounds', rounds;
+    -- a parent is never after its node, so in ascending order the parent's parent is
+    -- already the root
+    for node_index in 1..node_count loop
+        parent[node_index] := parent[parent[node_index]];
+    end loop;
+
+    drop table pg_temp.cc_edges;
 
     return query
-    select labels.node_id, labels.label
-    from pg_temp.cc_labels as labels;
-
-    drop table pg_temp.cc_candidates;
-    drop table pg_temp.cc_group_labels;
-    drop table pg_temp.cc_labels;
-    drop table pg_temp.cc_edges;
+    select node_ids[numbers.node_number], node_ids[parent[numbers.node_number]]
+    from generate_series(1, node_count) as numbers (node_number);
 end;
 $function$;
 

@@ -605,3 +605,81 @@ def test_issue_values_and_quarantined_rows_are_exactly_as_loaded(built, warehous
         )[0]
         assert (joined, differing) == (quarantined, 0), table
     assert compared > 0
+
+
+def _reference_components(edges: list[tuple[int, int]]) -> dict[int, int]:
+    """Node -> smallest node of its component, by a plain dictionary union-find."""
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def find(item):
+        parent.setdefault(item, item)
+        while parent[item] != item:
+            item = parent[item]
+        return item
+
+    for node, group in edges:
+        parent[find(("node", node))] = find(("group", group))
+    members: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for node, _ in edges:
+        members[find(("node", node))].append(node)
+    return {node: min(nodes) for nodes in members.values() for node in nodes}
+
+
+def _random_graphs() -> list[tuple[str, list[tuple[int, int]]]]:
+    import random
+
+    rng = random.Random(20261123)
+    graphs: list[tuple[str, list[tuple[int, int]]]] = [("no edges", [])]
+    # a chain n1 - g1 - n2 - g2 - ..., given in a shuffled order, and with the smallest node in
+    # the middle of it: labels must travel both ways, far
+    chain = [30, 7, 99, 5, 64, 1000, 2, 41, 77, 3, 15]
+    chain_edges = [(node, 500 + i) for i, node in enumerate(chain)] + [
+        (node, 500 + i) for i, node in enumerate(chain[1:])
+    ]
+    rng.shuffle(chain_edges)
+    graphs.append(("shuffled chain", chain_edges))
+    # ids anywhere in bigint, including negative ones and the extremes
+    wide = [-(2**63), 2**63 - 1, -5, 0, 1, 10**15, -(10**12), 42]
+    graphs.append(("bigint extremes", [(wide[i], i // 3) for i in range(len(wide))]))
+    for size in (50, 400, 3000):
+        edges = []
+        for _ in range(size):
+            node = rng.randrange(-size, size * 3)
+            edges.extend((node, rng.randrange(size)) for _ in range(rng.choice((1, 1, 2, 3))))
+        rng.shuffle(edges)
+        graphs.append((f"random {size}", edges))
+    return graphs
+
+
+def test_the_component_solver_labels_every_node_with_its_components_smallest_node(
+    built: Built, warehouse: Warehouse
+):
+    """The solver behind int_member_components (macro connected_components) against a plain
+    union-find, on graphs built to break it: a long chain given out of order, bigint ids at
+    both ends of the range, random graphs with repeated edges; both of its entry points (edges
+    passed as arrays, edges in a table)."""
+    with warehouse.connect() as conn:
+        for name, edges in _random_graphs():
+            expected = _reference_components(edges)
+            nodes = [node for node, _ in edges]
+            groups = [group for _, group in edges]
+            from_arrays = dict(
+                conn.execute(
+                    "select node_id, component_id from "
+                    "intermediate.connected_components(%s::bigint[], %s::bigint[])",
+                    (nodes, groups),
+                ).fetchall()
+            )
+            assert from_arrays == expected, name
+            conn.execute("drop table if exists pg_temp.solver_edges")
+            conn.execute("create temporary table solver_edges (record bigint, key_group bigint)")
+            with conn.cursor().copy("copy solver_edges from stdin") as copy:
+                for edge in edges:
+                    copy.write_row(edge)
+            from_table = dict(
+                conn.execute(
+                    "select node_id, component_id from intermediate.connected_components("
+                    "'pg_temp.solver_edges'::regclass, 'record', 'key_group')"
+                ).fetchall()
+            )
+            assert from_table == expected, name
