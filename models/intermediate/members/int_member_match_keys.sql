@@ -1,5 +1,6 @@
 {{
     config(
+        pre_hook=["set local work_mem = '{{ var(\"large_model_work_mem\", \"256MB\") }}'"],
         post_hook=['analyze {{ this }}'],
     )
 }}
