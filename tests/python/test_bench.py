@@ -34,6 +34,7 @@ from member_migration.bench.floor import FLOOR_SCHEMA, prepare_floor_inputs, run
 from member_migration.bench.packages import bench_package
 from member_migration.bench.peer import export_member_records, project_clusters
 from member_migration.bench.process import busy_share
+from member_migration.bench.server import compresses_written_data, mount_of
 from member_migration.generator import generate_package
 from member_migration.loader import load_package
 
@@ -188,6 +189,36 @@ def test_the_bench_command_refuses_a_size_the_disk_cannot_hold_before_generating
     assert result.returncode == 1, result.stdout + result.stderr
     assert "needs about" in result.stderr and "--no-disk-check" in result.stderr
     assert not (PROJECT_ROOT / ".bench" / "packages" / f"{persons}-42").exists()
+
+
+_MOUNTS = """\
+/dev/vda / ext4 rw,relatime 0 0
+tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0
+/dev/loop0 /work/main/.bench/warehouse btrfs rw,noatime,compress-force=zstd:1,discard=async 0 0
+/dev/loop1 /srv/my\\040volume btrfs rw,noatime,compress=zstd:3 0 0
+/dev/loop2 /srv/plain btrfs rw,noatime,space_cache=v2 0 0
+"""
+
+
+def test_the_warehouse_mount_is_the_longest_mount_point_above_it():
+    point, fstype, options = mount_of(Path("/work/main/.bench/warehouse/pgdata"), _MOUNTS)
+    assert (point, fstype) == ("/work/main/.bench/warehouse", "btrfs")
+    assert "compress-force=zstd:1" in options
+    # a sibling whose name only starts like the mount point is not inside it
+    assert mount_of(Path("/work/main/.bench/warehouse2"), _MOUNTS)[:2] == ("/", "ext4")
+    assert mount_of(Path("/srv/my volume/pgdata"), _MOUNTS)[:2] == ("/srv/my volume", "btrfs")
+
+
+def test_only_a_compressing_btrfs_mount_has_the_server_write_its_extensions():
+    def decide(path: str) -> bool:
+        _, fstype, options = mount_of(Path(path), _MOUNTS)
+        return compresses_written_data(fstype, options)
+
+    assert decide("/work/main/.bench/warehouse/pgdata")  # compress-force
+    assert decide("/srv/my volume/pgdata")  # compress
+    assert not decide("/srv/plain/pgdata")  # btrfs without compression
+    assert not decide("/work/main/.bench")  # ext4
+    assert not compresses_written_data("ext4", frozenset({"compress=zstd"}))
 
 
 def test_the_floor_copies_every_record_the_loader_loaded(fresh_db: str, tmp_path: Path):

@@ -9,6 +9,12 @@ The server's memory is not in a client's ``ru_maxrss``. When the server runs on 
 and its processes are readable (the embedded one always is), ``ServerMemorySampler`` adds up the
 proportional set size (PSS: shared pages divided among the processes sharing them, so shared
 buffers count once) of the postmaster and its children a few times a second and keeps the peak.
+
+On a compressing file system (btrfs mounted with ``compress`` or ``compress-force``, as
+``scripts/bench_volume.sh`` sets up for a size that does not fit on the disk otherwise), the
+embedded server is told to extend its files by writing zeros (``file_extend_method =
+write_zeros``, PostgreSQL 18) instead of ``posix_fallocate``: btrfs never compresses what is
+written into preallocated extents, so a 10-million-person build wrote its tables uncompressed.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import contextlib
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +47,7 @@ REPORTED_SETTINGS = (
     "synchronous_commit",
     "wal_level",
     "jit",
+    "file_extend_method",
 )
 
 
@@ -66,6 +74,70 @@ class BenchServer:
             "settings": self.server_settings,
             "memory_sampled": self.postmaster_pid is not None,
         }
+
+
+def mount_of(path: Path, mounts_text: str) -> tuple[str, str, frozenset[str]]:
+    """The mount holding ``path``: its mount point, file system type and options.
+
+    ``mounts_text`` is ``/proc/self/mounts`` (``device mountpoint type options dump pass``, with
+    spaces in paths written ``\\040``); the mount is the longest mount point above ``path``.
+    """
+    target = str(Path(path).resolve())
+    best = ("/", "", frozenset[str]())
+    for line in mounts_text.splitlines():
+        fields = line.split()
+        if len(fields) < 4:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best[0]):
+            best = (point, fields[2], frozenset(fields[3].split(",")))
+    return best
+
+
+def compresses_written_data(fstype: str, options: frozenset[str]) -> bool:
+    """Whether a file system compresses what is written but not preallocated extents (btrfs)."""
+    return fstype == "btrfs" and any(
+        option == "compress" or option.startswith(("compress=", "compress-force"))
+        for option in options
+    )
+
+
+def _extend_by_writing(embedded: EmbeddedWarehouse, conninfo: str) -> None:
+    """On a compressing file system, have the server extend its files by writing zeros."""
+    try:
+        mounts_text = Path("/proc/self/mounts").read_text(encoding="utf-8")
+    except OSError:
+        return
+    point, fstype, options = mount_of(embedded.data_dir, mounts_text)
+    if not compresses_written_data(fstype, options):
+        return
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        known = conn.execute(
+            "select 1 from pg_settings where name = 'file_extend_method'"
+        ).fetchone()
+        if known is None:
+            _logger.warning(
+                "%s is a compressing %s volume, but this PostgreSQL extends its files with "
+                "posix_fallocate and has no file_extend_method (PostgreSQL 18): the tables "
+                "will be written uncompressed",
+                point,
+                fstype,
+            )
+            return
+        conn.execute("alter system set file_extend_method = 'write_zeros'")
+        conn.execute("select pg_reload_conf()")
+        for _ in range(50):  # the reload is asynchronous: wait until new sessions see it
+            with psycopg.connect(conninfo, autocommit=True) as fresh:
+                if fresh.execute("show file_extend_method").fetchone()[0] == "write_zeros":
+                    break
+            time.sleep(0.1)
+    _logger.warning(
+        "%s is a compressing %s volume: the server extends its files by writing zeros "
+        "(file_extend_method = write_zeros), so that they are compressed",
+        point,
+        fstype,
+    )
 
 
 def _is_local_host(host: str) -> bool:
@@ -130,6 +202,7 @@ def bench_server(bench_root: Path, *, keep: bool = False) -> Iterator[BenchServe
     embedded.start()
     try:
         settings = embedded.settings("postgres")
+        _extend_by_writing(embedded, settings.conninfo())
         server = BenchServer("embedded", settings, embedded, embedded.pid())
         server.version, server.server_settings = _describe_server(settings.conninfo())
         yield server
