@@ -34,7 +34,7 @@ from member_migration.bench.floor import FLOOR_SCHEMA, prepare_floor_inputs, run
 from member_migration.bench.packages import bench_package
 from member_migration.bench.peer import export_member_records, project_clusters
 from member_migration.bench.process import busy_share
-from member_migration.bench.server import compresses_written_data, mount_of
+from member_migration.bench.server import compresses_written_data, mount_of, sampler_wait
 from member_migration.generator import generate_package
 from member_migration.loader import load_package
 
@@ -219,6 +219,16 @@ def test_only_a_compressing_btrfs_mount_has_the_server_write_its_extensions():
     assert not decide("/srv/plain/pgdata")  # btrfs without compression
     assert not decide("/work/main/.bench")  # ext4
     assert not compresses_written_data("ext4", frozenset({"compress=zstd"}))
+
+
+def test_the_memory_sampler_waits_longer_when_a_sample_would_break_its_cpu_budget():
+    # cheap samples: the fixed interval
+    assert sampler_wait(0.25, 0.001, 0.02) == 0.25
+    # an expensive sample (0.19 CPU-s, as at ten million persons): sample, then wait, uses
+    # exactly the budget of one core
+    wait = sampler_wait(0.25, 0.19, 0.02)
+    assert wait > 0.25
+    assert 0.19 / (0.19 + wait) == pytest.approx(0.02)
 
 
 def test_the_floor_copies_every_record_the_loader_loaded(fresh_db: str, tmp_path: Path):
