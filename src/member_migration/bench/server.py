@@ -80,9 +80,10 @@ def mount_of(path: Path, mounts_text: str) -> tuple[str, str, frozenset[str]]:
     """The mount holding ``path``: its mount point, file system type and options.
 
     ``mounts_text`` is ``/proc/self/mounts`` (``device mountpoint type options dump pass``, with
-    spaces in paths written ``\\040``); the mount is the longest mount point above ``path``.
+    spaces in paths written ``\\040``); the mount is the longest mount point above ``path``,
+    taken as given (the caller resolves symbolic links).
     """
-    target = str(Path(path).resolve())
+    target = str(path)
     best = ("/", "", frozenset[str]())
     for line in mounts_text.splitlines():
         fields = line.split()
@@ -109,7 +110,7 @@ def _extend_by_writing(embedded: EmbeddedWarehouse, conninfo: str) -> None:
         mounts_text = Path("/proc/self/mounts").read_text(encoding="utf-8")
     except OSError:
         return
-    point, fstype, options = mount_of(embedded.data_dir, mounts_text)
+    point, fstype, options = mount_of(embedded.data_dir.resolve(), mounts_text)
     if not compresses_written_data(fstype, options):
         return
     with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -132,6 +133,15 @@ def _extend_by_writing(embedded: EmbeddedWarehouse, conninfo: str) -> None:
                 if fresh.execute("show file_extend_method").fetchone()[0] == "write_zeros":
                     break
             time.sleep(0.1)
+        else:
+            _logger.warning(
+                "%s is a compressing %s volume, but the server did not take "
+                "file_extend_method = write_zeros within 5 s: the tables may be written "
+                "uncompressed",
+                point,
+                fstype,
+            )
+            return
     _logger.warning(
         "%s is a compressing %s volume: the server extends its files by writing zeros "
         "(file_extend_method = write_zeros), so that they are compressed",
